@@ -1,0 +1,50 @@
+"""Shared fixtures: real PostgreSQL/SQLite through pytest-django, a real Celery worker on the real Redis."""
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+
+def pytest_report_header(config):
+    from django.conf import settings as s
+
+    db = s.DATABASES["default"]
+    return [
+        f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db['NAME']}",
+        f"broker: {s.CELERY_BROKER_URL}",
+    ]
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def require_postgres():
+    """For tests of PostgreSQL-only behaviour (COPY, concurrent transactions). Fails, never skips, elsewhere."""
+    if connection.vendor != "postgresql":
+        pytest.fail("this test needs PostgreSQL: run it with DATABASE_URL=postgres://… (make test does)")
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker thread consuming from the real Redis broker, against the test database.
+
+    Tests using it must commit their data (transactional_db) so the worker's own connection sees it.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    if not settings.CELERY_BROKER_URL:
+        pytest.fail("CELERY_BROKER_URL is not set: the worker tests need the real Redis (make test sets it)")
+    app.loader.import_task_module("celery.contrib.testing.tasks")
+    app.conf.task_always_eager = False
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+    try:
+        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=True, shutdown_timeout=30) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = True

@@ -1,0 +1,112 @@
+"""The foundation: Chinese pages, demo users, role constraints, the real worker, the shipped catalogue."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from accounts.models import Role, StaffProfile
+from accounts.services import demo_users_create
+from enrollment.services import county_ensure
+from subsidies.models import Department
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_is_in_chinese(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert '<html lang="zh-hans">' in body
+    assert "登录" in body
+    assert "用户名" in body
+
+
+def test_home_requires_login(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_every_demo_user_can_log_in_with_the_printed_password(client):
+    users = demo_users_create(county=county_ensure(code="620721"))
+    assert {u.profile.role for u in users} == set(Role.values)
+    for user in users:
+        response = client.post(reverse("login"), {"username": user.username, "password": user.password})
+        assert response.status_code == 302, user.username
+        assert response.url == reverse("home")
+        client.post(reverse("logout"))
+
+
+def test_create_demo_users_command_prints_passwords():
+    from io import StringIO
+
+    out = StringIO()
+    call_command("create_demo_users", county="620721", stdout=out)
+    text = out.getvalue()
+    assert "bureau" in text and "minzheng" in text and "xiangzhen" in text
+
+
+def test_reference_departments_are_loaded():
+    codes = set(Department.objects.values_list("code", flat=True))
+    assert {"civil_affairs", "rural_revitalization", "disabled_federation", "veterans_affairs"} <= codes
+    assert {"health_commission", "enterprise_office"} <= codes
+
+
+def test_department_role_needs_a_department(django_user_model):
+    county = county_ensure(code="620721")
+    user = django_user_model.objects.create_user("x")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StaffProfile.objects.create(user=user, role=Role.DEPARTMENT, county=county)
+
+
+def test_township_role_cannot_carry_a_department(django_user_model):
+    county = county_ensure(code="620721")
+    user = django_user_model.objects.create_user("y")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StaffProfile.objects.create(
+            user=user,
+            role=Role.TOWNSHIP,
+            county=county,
+            township=county.townships.first(),
+            department=Department.objects.get(code="civil_affairs"),
+        )
+
+
+def test_admin_is_branded_in_chinese(admin_client):
+    body = admin_client.get("/admin/").content.decode()
+    assert "居民医保参保资助对账" in body
+
+
+@pytest.mark.worker
+def test_real_worker_runs_tasks_from_redis(celery_worker):
+    from config.celery import app
+
+    result = app.send_task("celery.ping")
+    assert result.get(timeout=20) == "pong"
+
+
+def _po_files():
+    root = Path(settings.BASE_DIR)
+    return sorted(p for p in root.glob("**/locale/zh_Hans/LC_MESSAGES/django.po") if ".venv" not in p.parts)
+
+
+def test_zh_hans_catalogues_are_complete_and_compiled(tmp_path):
+    files = _po_files()
+    assert files, "no zh_Hans catalogue found"
+    for po in files:
+        text = po.read_text(encoding="utf-8")
+        assert "#, fuzzy" not in text.split("\n\n", 1)[1], f"{po}: fuzzy entries"
+        entries = text.split("\n\n")[1:]
+        for entry in entries:
+            if "msgid" in entry and entry.rstrip().endswith('msgstr ""'):
+                pytest.fail(f"{po}: untranslated entry:\n{entry}")
+        mo = po.with_suffix(".mo")
+        assert mo.exists(), f"{mo} is not compiled"
+        fresh = tmp_path / "fresh.mo"
+        subprocess.run(["msgfmt", "--check-format", "-o", str(fresh), str(po)], check=True)
+        assert fresh.read_bytes() == mo.read_bytes(), f"{mo} is stale: run make messages"
