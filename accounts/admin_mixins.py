@@ -1,0 +1,170 @@
+"""Role and county scoping for every ModelAdmin (SPEC §1), through the hooks the admin already calls.
+
+`ScopedAdminSite` mixes `ScopedAdminMixin` into every ModelAdmin registered on the default site, so a
+ModelAdmin another module adds cannot escape it. An admin module may subclass the mixin itself to say how its
+model reaches a county (`county_lookup`) or to keep the bureau read-only (`bureau_read_only = True`).
+
+- superusers: everything, unscoped;
+- bureau: the rows of its own county (rows tied to no county, like departments, are shared), with the
+  permissions `accounts.permissions` derives from the role;
+- auditors: view only, their county;
+- department and township users: no admin at all (they are never `is_staff`; even if one were, every
+  permission here is refused).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.manager import HistoryManager
+
+from enrollment.models import County
+
+from .access import profile_of
+from .models import Role
+
+_COUNTY_LOOKUPS: dict[type[Model], str | None] = {}
+# Models whose county is not reached through a required foreign key.
+COUNTY_LOOKUP_OVERRIDES = {"auth.user": "staff__county"}
+
+
+def county_lookup_for(model: type[Model], *, depth: int = 4) -> str | None:
+    """The ORM path from `model` to its county (`county`, `policy__county`, …), or None if it has none."""
+    if model in _COUNTY_LOOKUPS:
+        return _COUNTY_LOOKUPS[model]
+    found = COUNTY_LOOKUP_OVERRIDES.get(model._meta.label_lower)
+    if found:
+        pass
+    elif issubclass(model, County):
+        found = "pk"
+    else:
+        frontier: list[tuple[type[Model], str]] = [(model, "")]
+        for _level in range(depth):
+            next_frontier = []
+            for current, prefix in frontier:
+                relations = [
+                    f for f in current._meta.concrete_fields if f.is_relation and (f.many_to_one or f.one_to_one)
+                ]
+                # Required relations first: a nullable path would hide rows whose link is empty.
+                relations.sort(key=lambda f: f.null)
+                for field in relations:
+                    if not field.is_relation or field.related_model is None:
+                        continue
+                    if issubclass(field.related_model, County):
+                        found = f"{prefix}{field.name}"
+                        break
+                    if field.related_model is not current:
+                        next_frontier.append((field.related_model, f"{prefix}{field.name}__"))
+                if found:
+                    break
+            if found:
+                break
+            frontier = next_frontier
+    _COUNTY_LOOKUPS[model] = found
+    return found
+
+
+class ScopedAdminMixin:
+    """Scopes `get_queryset` to the user's county and refuses the admin to roles without one."""
+
+    # The path to the county; None means "find it" (see `county_lookup_for`); "" means the model is shared.
+    county_lookup: str | None = None
+    # Derived data (results computed by a service) can be kept view-only even for the bureau.
+    bureau_read_only: bool = False
+
+    def _staff_role(self, request) -> str | None:
+        user = request.user
+        if not user.is_active or not user.is_staff:
+            return None
+        if user.is_superuser:
+            return "superuser"
+        profile = profile_of(user)
+        if profile is None or profile.role not in (Role.BUREAU, Role.AUDITOR):
+            return None
+        return profile.role
+
+    def get_queryset(self, request) -> QuerySet:
+        qs = super().get_queryset(request)
+        role = self._staff_role(request)
+        if role == "superuser":
+            return qs
+        if role is None:
+            return qs.none()
+        lookup = self.county_lookup if self.county_lookup is not None else county_lookup_for(qs.model)
+        if not lookup:
+            return qs
+        return qs.filter(**{lookup: profile_of(request.user).county_id})
+
+    def has_module_permission(self, request) -> bool:
+        return self._staff_role(request) is not None and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._staff_role(request) is not None and super().has_view_permission(request, obj)
+
+    def _may_write(self, request) -> bool:
+        role = self._staff_role(request)
+        return role == "superuser" or (role == Role.BUREAU and not self.bureau_read_only)
+
+    def has_add_permission(self, request, *args) -> bool:
+        return self._may_write(request) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._may_write(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._may_write(request) and super().has_delete_permission(request, obj)
+
+    # django-simple-history 3.13's history pages look the object up outside get_queryset (falling back to the
+    # historical record), and its revision page saves a POST after checking only the *view* permission: an
+    # auditor could revert an object, a bureau user read another county's. Both are closed here.
+    def _require_visible(self, request, object_id) -> None:
+        from django.contrib.admin.utils import unquote
+
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._require_visible(request, object_id)
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ScopedAdminSite(admin.AdminSite):
+    """The default admin site: only bureau, auditors and superusers, every ModelAdmin scoped."""
+
+    def has_permission(self, request) -> bool:
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        if user.is_superuser:
+            return True
+        profile = profile_of(user)
+        return profile is not None and profile.role in (Role.BUREAU, Role.AUDITOR)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        models = [model_or_iterable] if isinstance(model_or_iterable, type) else list(model_or_iterable)
+        for model in models:
+            super().register(model, scoped_admin_class(model, admin_class or admin.ModelAdmin), **options)
+
+
+def scoped_admin_class(model: type[Model], admin_class: type[admin.ModelAdmin]) -> type[admin.ModelAdmin]:
+    """`admin_class` with the scoping mixin first and, for a model with an audit trail, its history pages."""
+    bases = []
+    if not issubclass(admin_class, ScopedAdminMixin):
+        bases.append(ScopedAdminMixin)
+    bases.append(admin_class)
+    if isinstance(getattr(model, "history", None), HistoryManager) and not issubclass(admin_class, SimpleHistoryAdmin):
+        bases.append(SimpleHistoryAdmin)
+    if bases == [admin_class]:
+        return admin_class
+    return type(
+        admin_class.__name__, tuple(bases), {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__}
+    )

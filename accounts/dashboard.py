@@ -1,0 +1,529 @@
+"""Selectors for the home dashboards: what each role needs to see first, read in a handful of queries.
+
+Nothing here writes. Every figure is scoped by the caller's county (and township or department), and each
+selector reads set-wise (aggregates grouped in the database), never one query per row.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+
+from enrollment.models import CaseStatus, County, FollowUpCase, ImportJob, ImportKind, ImportStatus, Township
+from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
+from subsidies.models import (
+    Department,
+    EnrolmentStatus,
+    Fund,
+    Identity,
+    Policy,
+    ReconciliationResult,
+    ReconciliationRun,
+    RosterVersion,
+    TransferBatch,
+)
+
+ENROLLED = (EnrolmentStatus.PROXY_ENROLLED, EnrolmentStatus.ENROLLED)
+NOT_ENROLLED = (EnrolmentStatus.NOT_ENROLLED, EnrolmentStatus.UNDERPAID)
+ZERO = Decimal("0.00")
+RATE_PLACES = Decimal("0.0001")
+# Departments hand in their full roster every month, and the year's list by the end of August.
+ANNUAL_ROSTER_MONTH = 8
+
+
+def rate_of(enrolled: int, target: int | None) -> Decimal | None:
+    """Enrolled ÷ target as a fraction with four places (None when there is no target)."""
+    if not target:
+        return None
+    return (Decimal(enrolled) / Decimal(target)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def previous_month_start(day: date) -> date:
+    first = month_start(day)
+    return first.replace(year=first.year - 1, month=12) if first.month == 1 else first.replace(month=first.month - 1)
+
+
+def local_today() -> date:
+    return timezone.localdate()
+
+
+# --- the benefit year shown -------------------------------------------------------------------------
+
+
+def dashboard_years(*, county: County) -> list[int]:
+    """Years with a policy, results or a quota table for the county, newest first."""
+    years = set(Policy.objects.filter(county=county).values_list("year", flat=True))
+    years |= set(ReconciliationRun.objects.filter(county=county).values_list("year", flat=True).distinct())
+    years |= set(QuotaTable.objects.filter(county=county).values_list("year", flat=True))
+    return sorted(years, reverse=True)
+
+
+def dashboard_year(*, county: County, requested: int | None = None, today: date | None = None) -> int:
+    """The year asked for if the county has it; else the year of the last reconciliation run, else the newest."""
+    years = dashboard_years(county=county)
+    if requested in years:
+        return requested
+    last = ReconciliationRun.objects.filter(county=county).order_by("-started_at").values_list("year", flat=True)
+    if last:
+        return last[0]
+    if years:
+        return years[0]
+    return (today or local_today()).year
+
+
+# --- enrolment against the quota ---------------------------------------------------------------------
+
+
+@dataclass
+class Overview:
+    year: int
+    enrolled: int = 0
+    proxy_enrolled: int = 0
+    underpaid: int = 0
+    not_enrolled: int = 0
+    people: int = 0
+    target: int | None = None
+    stated_total: int | None = None
+    quota_title: str = ""
+
+    @property
+    def rate(self) -> Decimal | None:
+        return rate_of(self.enrolled, self.target)
+
+    @property
+    def stated_differs(self) -> bool:
+        return self.stated_total is not None and self.target is not None and self.stated_total != self.target
+
+
+def status_counts(qs) -> dict[str, int]:
+    return dict(qs.values_list("status").annotate(n=Count("id")).order_by())
+
+
+def enrolment_overview(*, county: County, year: int, township: Township | None = None) -> Overview:
+    """Enrolled people (代缴 and self-paid) against the quota table's targets, county-wide or for one township."""
+    results = ReconciliationResult.objects.filter(county=county, year=year)
+    if township is not None:
+        results = results.filter(township=township)
+    counts = status_counts(results)
+    overview = Overview(
+        year=year,
+        proxy_enrolled=counts.get(EnrolmentStatus.PROXY_ENROLLED, 0),
+        underpaid=counts.get(EnrolmentStatus.UNDERPAID, 0),
+        not_enrolled=counts.get(EnrolmentStatus.NOT_ENROLLED, 0),
+        people=sum(counts.values()),
+    )
+    overview.enrolled = overview.proxy_enrolled + counts.get(EnrolmentStatus.ENROLLED, 0)
+    table = QuotaTable.objects.filter(county=county, year=year).first()
+    if table is not None:
+        overview.quota_title = table.title
+        if township is None:
+            overview.target = table.units.aggregate(t=Sum("target"))["t"]
+            overview.stated_total = table.stated_total
+        else:
+            overview.target = township_targets(table=table).get(township.pk)
+    return overview
+
+
+def township_targets(*, table: QuotaTable) -> dict[int, int]:
+    """Target per township id: a township's own row, else the sum of its villages' rows."""
+    own: dict[int, int] = {}
+    from_villages: dict[int, int] = defaultdict(int)
+    units = table.units.filter(kind__in=(UnitKind.TOWNSHIP, UnitKind.VILLAGE)).values_list(
+        "kind", "township_id", "village__township_id", "target"
+    )
+    for kind, township_id, village_township_id, target in units:
+        if kind == UnitKind.TOWNSHIP and township_id:
+            own[township_id] = own.get(township_id, 0) + target
+        elif kind == UnitKind.VILLAGE and (village_township_id or township_id):
+            from_villages[village_township_id or township_id] += target
+    return {**from_villages, **own}
+
+
+@dataclass
+class PlaceProgress:
+    pk: int | None
+    name: str
+    enrolled: int = 0
+    not_enrolled: int = 0
+    target: int | None = None
+    open_cases: int = 0
+    rank: int | None = None
+
+    @property
+    def rate(self) -> Decimal | None:
+        return rate_of(self.enrolled, self.target)
+
+
+def _ranked(rows: list[PlaceProgress]) -> list[PlaceProgress]:
+    """Highest completion rate first (places without a target last, by enrolled people); ties share a rank."""
+    rows.sort(key=lambda r: (r.rate is None, -(r.rate or 0), -r.enrolled, r.name))
+    previous, rank = None, 0
+    for position, row in enumerate(rows, start=1):
+        key = (row.rate, row.enrolled) if row.rate is not None else None
+        if key is None:
+            row.rank = None
+            continue
+        if key != previous:
+            rank = position
+        row.rank, previous = rank, key
+    return rows
+
+
+def township_progress(*, county: County, year: int) -> list[PlaceProgress]:
+    """Every township of the county with enrolled, not enrolled, target, open cases and its rank."""
+    rows = {t.pk: PlaceProgress(t.pk, t.name) for t in county.townships.all()}
+    results = ReconciliationResult.objects.filter(county=county, year=year, township__isnull=False)
+    for township_id, status, n in results.values_list("township_id", "status").annotate(n=Count("id")).order_by():
+        row = rows.get(township_id)
+        if row is None:
+            continue
+        if status in ENROLLED:
+            row.enrolled += n
+        else:
+            row.not_enrolled += n
+    table = QuotaTable.objects.filter(county=county, year=year).first()
+    if table is not None:
+        for township_id, target in township_targets(table=table).items():
+            if township_id in rows:
+                rows[township_id].target = target
+    cases = (
+        FollowUpCase.objects.filter(county=county, year=year, status=CaseStatus.OPEN, township__isnull=False)
+        .values_list("township_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for township_id, n in cases:
+        if township_id in rows:
+            rows[township_id].open_cases = n
+    return _ranked(list(rows.values()))
+
+
+def village_progress(*, county: County, year: int, township: Township) -> list[PlaceProgress]:
+    """The township's villages: enrolled, not enrolled, target (from village rows of the quota table), cases."""
+    rows = {v.pk: PlaceProgress(v.pk, v.name) for v in township.villages.all()}
+    results = ReconciliationResult.objects.filter(county=county, year=year, township=township, village__isnull=False)
+    for village_id, status, n in results.values_list("village_id", "status").annotate(n=Count("id")).order_by():
+        row = rows.get(village_id)
+        if row is None:
+            continue
+        if status in ENROLLED:
+            row.enrolled += n
+        else:
+            row.not_enrolled += n
+    targets = QuotaUnit.objects.filter(
+        table__county=county, table__year=year, kind=UnitKind.VILLAGE, village__township=township
+    ).values_list("village_id", "target")
+    for village_id, target in targets:
+        if village_id in rows:
+            rows[village_id].target = (rows[village_id].target or 0) + target
+    cases = (
+        FollowUpCase.objects.filter(county=county, year=year, status=CaseStatus.OPEN, township=township)
+        .values_list("village_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for village_id, n in cases:
+        if village_id in rows:
+            rows[village_id].open_cases = n
+    return _ranked(list(rows.values()))
+
+
+@dataclass
+class ProgressHistory:
+    labels: list[str] = field(default_factory=list)
+    county: list[Decimal | None] = field(default_factory=list)
+    township: list[Decimal | None] = field(default_factory=list)
+
+
+def progress_history(
+    *, county: County, year: int, township: Township | None = None, limit: int = 12
+) -> ProgressHistory:
+    """Completion rate at each of the last `limit` snapshots: county-wide and, if given, for one township."""
+    table = QuotaTable.objects.filter(county=county, year=year).first()
+    history = ProgressHistory()
+    if table is None:
+        return history
+    snapshots = list(
+        ProgressSnapshot.objects.filter(table=table).order_by("-taken_at").values_list("pk", "taken_at")[:limit]
+    )
+    snapshots.reverse()
+    if not snapshots:
+        return history
+    ids = [pk for pk, _ in snapshots]
+    sums = (
+        SnapshotRow.objects.filter(snapshot_id__in=ids)
+        .values_list("snapshot_id", "unit__township_id", "unit__village__township_id")
+        .annotate(enrolled=Sum("enrolled"), target=Sum("target"))
+        .order_by()
+    )
+    county_totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    township_totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for snapshot_id, own_township, village_township, enrolled, target in sums:
+        county_totals[snapshot_id][0] += enrolled or 0
+        county_totals[snapshot_id][1] += target or 0
+        if township is not None and township.pk in (own_township, village_township):
+            township_totals[snapshot_id][0] += enrolled or 0
+            township_totals[snapshot_id][1] += target or 0
+    for pk, taken_at in snapshots:
+        history.labels.append(timezone.localtime(taken_at).strftime("%m-%d"))
+        history.county.append(rate_of(*county_totals[pk]))
+        if township is not None:
+            history.township.append(rate_of(*township_totals[pk]) if pk in township_totals else None)
+    return history
+
+
+def latest_snapshot_rank(*, county: County, year: int, township: Township) -> tuple[int | None, int | None]:
+    """The township's rank in the last snapshot and in the one before (None where it has no row)."""
+    rows = list(
+        SnapshotRow.objects.filter(
+            snapshot__table__county=county,
+            snapshot__table__year=year,
+            unit__kind=UnitKind.TOWNSHIP,
+            unit__township=township,
+        )
+        .order_by("-snapshot__taken_at")
+        .values_list("rank", flat=True)[:2]
+    )
+    return (rows[0] if rows else None, rows[1] if len(rows) > 1 else None)
+
+
+# --- money this month ----------------------------------------------------------------------------------
+
+
+@dataclass
+class FundMonth:
+    fund: Fund
+    owed: Decimal = ZERO
+    people: int = 0
+    batched: Decimal = ZERO
+    batch: TransferBatch | None = None
+
+
+def fund_totals_for_month(
+    *, county: County, year: int, month: date, department: Department | None = None
+) -> list[FundMonth]:
+    """Per paying fund, the subsidies owed in `month` (SPEC §8, from the results) and the month's batch if built.
+
+    Owed = proxy and differential subsidies of people enrolled that month + top-ups owed that month. With a
+    department: only the subsidies of its own categories, and only the batches of the funds that pay them.
+    """
+    first, last = month_start(month), month_end(month)
+    results = ReconciliationResult.objects.filter(county=county, year=year, fund__isnull=False)
+    funds = None
+    if department is not None:
+        results = results.filter(department=department)
+        fund_ids = set(results.values_list("fund_id", flat=True).distinct().order_by())
+        fund_ids |= set(department.funds.values_list("pk", flat=True))
+        funds = list(Fund.objects.filter(pk__in=fund_ids))
+    by_fund: dict[int, FundMonth] = {}
+    fund_objects = {f.pk: f for f in (funds if funds is not None else Fund.objects.all())}
+
+    def row(fund_id: int) -> FundMonth:
+        if fund_id not in by_fund:
+            by_fund[fund_id] = FundMonth(fund_objects.get(fund_id) or Fund.objects.get(pk=fund_id))
+        return by_fund[fund_id]
+
+    owed = (
+        results.filter(status__in=ENROLLED, subsidy__gt=0, enrolled_on__range=(first, last))
+        .values_list("fund_id")
+        .annotate(total=Sum("subsidy"), n=Count("id"))
+        .order_by()
+    )
+    for fund_id, total, n in owed:
+        r = row(fund_id)
+        r.owed += total or ZERO
+        r.people += n
+    topups = (
+        results.filter(topup__gt=0, topup_month__range=(first, last))
+        .values_list("fund_id")
+        .annotate(total=Sum("topup"), n=Count("id"))
+        .order_by()
+    )
+    for fund_id, total, n in topups:
+        r = row(fund_id)
+        r.owed += total or ZERO
+        r.people += n
+    batches = TransferBatch.objects.filter(county=county, month=first).select_related("fund")
+    if funds is not None:
+        batches = batches.filter(fund__in=funds)
+    for batch in batches:
+        fund_objects.setdefault(batch.fund_id, batch.fund)
+        r = row(batch.fund_id)
+        r.batch = batch
+        r.batched = batch.total
+    return sorted(by_fund.values(), key=lambda r: (-r.owed, r.fund.code))
+
+
+@dataclass
+class CategoryTotal:
+    name: str
+    people: int
+    total: Decimal
+
+
+def subsidy_by_category(*, county: County, year: int, department: Department | None = None) -> list[CategoryTotal]:
+    """Subsidies granted this year per winning category, for enrolled people (代缴 and 差额资助)."""
+    results = ReconciliationResult.objects.filter(county=county, year=year, status__in=ENROLLED, subsidy__gt=0)
+    if department is not None:
+        results = results.filter(department=department)
+    rows = (
+        results.values_list("category__name")
+        .annotate(people=Count("id"), total=Sum("subsidy"))
+        .order_by("-total", "category__name")
+    )
+    return [CategoryTotal(name or "—", people, total or ZERO) for name, people, total in rows]
+
+
+# --- rosters -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RosterFreshness:
+    department: Department
+    last_version: RosterVersion | None = None
+    versions_this_month: int = 0
+    pending_import: ImportJob | None = None
+    today: date | None = None
+
+    @property
+    def uploaded_this_month(self) -> bool:
+        return self.versions_this_month > 0
+
+    @property
+    def overdue(self) -> bool:
+        """No roster handed in this month (they are due monthly)."""
+        return not self.uploaded_this_month
+
+    @property
+    def due_by(self) -> date | None:
+        return month_end(self.today) if self.today else None
+
+    @property
+    def annual_deadline(self) -> date | None:
+        """The end of August, while it is still ahead this year."""
+        if self.today is None or self.today.month > ANNUAL_ROSTER_MONTH:
+            return None
+        return date(self.today.year, ANNUAL_ROSTER_MONTH, 31)
+
+    @property
+    def changes(self) -> int:
+        v = self.last_version
+        return (v.added + v.removed + v.changed) if v else 0
+
+
+def roster_freshness(*, county: County, today: date | None = None, department: Department | None = None):
+    """Per department: its last roster version and diff, whether it handed one in this month, a pending upload."""
+    today = today or local_today()
+    start = timezone.make_aware(datetime.combine(month_start(today), datetime.min.time()))
+    if department is not None:
+        departments = [department]
+    else:
+        used = Q(categories__county=county) | Q(roster_versions__county=county)
+        departments = list(Department.objects.filter(is_active=True).filter(used).distinct().order_by("code"))
+        if not departments:
+            departments = list(Department.objects.filter(is_active=True).order_by("code"))
+    ids = [d.pk for d in departments]
+    latest_numbers = (
+        RosterVersion.objects.filter(county=county, department_id__in=ids)
+        .values("department_id")
+        .annotate(n=Max("number"))
+        .order_by()
+    )
+    latest_q = Q(pk__in=[])
+    for row in latest_numbers:
+        latest_q |= Q(department_id=row["department_id"], number=row["n"])
+    latest = {
+        v.department_id: v
+        for v in RosterVersion.objects.filter(county=county).filter(latest_q).select_related("created_by")
+    }
+    this_month = dict(
+        RosterVersion.objects.filter(county=county, department_id__in=ids, created_at__gte=start)
+        .values_list("department_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    pending = {}
+    for job in ImportJob.objects.filter(
+        county=county,
+        kind=ImportKind.ROSTER,
+        department_id__in=ids,
+        status__in=(ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.VALIDATED, ImportStatus.COMMITTING),
+    ).order_by("created_at"):
+        pending[job.department_id] = job
+    return [
+        RosterFreshness(
+            department=d,
+            last_version=latest.get(d.pk),
+            versions_this_month=this_month.get(d.pk, 0),
+            pending_import=pending.get(d.pk),
+            today=today,
+        )
+        for d in departments
+    ]
+
+
+def last_roster_upload(*, county: County, department: Department) -> ImportJob | None:
+    return (
+        ImportJob.objects.filter(county=county, kind=ImportKind.ROSTER, department=department)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+# --- follow-up and runs --------------------------------------------------------------------------------
+
+
+def open_case_count(*, county: County, year: int, township: Township | None = None) -> int:
+    cases = FollowUpCase.objects.filter(county=county, year=year, status=CaseStatus.OPEN)
+    if township is not None:
+        cases = cases.filter(township=township)
+    return cases.count()
+
+
+def last_reconciliation_run(*, county: County) -> ReconciliationRun | None:
+    return ReconciliationRun.objects.filter(county=county).select_related("started_by").order_by("-started_at").first()
+
+
+# --- departments -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class DepartmentUnenrolled:
+    total: int
+    by_township: list[tuple[str, int]]
+    certified: int
+
+
+def department_unenrolled(*, county: County, year: int, department: Department, today: date | None = None):
+    """People the department certifies now whose result this year is not enrolled or underpaid."""
+    today = today or local_today()
+    holders = (
+        Identity.objects.filter(county=county, department=department, valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .values("id_number")
+    )
+    results = ReconciliationResult.objects.filter(county=county, year=year, id_number__in=holders)
+    missing = results.filter(status__in=NOT_ENROLLED)
+    by_township = [
+        (name or "—", n)
+        for name, n in missing.values_list("township__name").annotate(n=Count("id")).order_by("-n", "township__name")
+    ]
+    return DepartmentUnenrolled(
+        total=sum(n for _, n in by_township),
+        by_township=by_township,
+        certified=holders.order_by().values("id_number").distinct().count(),
+    )

@@ -1,0 +1,42 @@
+"""Template filters for figures on staff pages: rates as percentages, money with thousands separators."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+
+from accounts import charts
+
+register = template.Library()
+
+
+@register.filter
+def percent(value):
+    """A fraction (0.8734) as 87.3%; empty stays an em dash."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return charts.percent(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return "—"
+
+
+@register.filter
+def money(value):
+    """Yuan with two places and thousands separators: 12,345.60."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except (InvalidOperation, ValueError):
+        return "—"
+
+
+@register.filter
+def count(value):
+    """A whole number with thousands separators."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return "—"
