@@ -1,0 +1,390 @@
+"""Streamed readers for the files people bring (SPEC §11): CSV in UTF-8 or GBK/GB18030, .xlsx, .xls.
+
+Pure Python (no Django models): `open_table(path)` detects the format by content and the encoding by
+decoding, finds the header row (title rows above it are skipped), maps Chinese header aliases to fields,
+and yields rows one at a time with their line numbers. Nothing holds the whole file in memory, except
+.xls (at most 65,536 rows by the format).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from enrollment.idnumbers import _, translate
+
+# Field → accepted header labels (compared after `header_key`: NFKC, no spaces, no required-marks).
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "id_number": ("身份证号码", "公民身份号码", "身份证号", "证件号码", "证件号", "身份证", "身份证件号码"),
+    "name": ("姓名", "人员姓名", "参保人姓名"),
+    "category": ("人员类别", "资助类别", "身份类别", "类别", "人员类型"),
+    "township": ("乡镇", "乡镇（街道）", "乡镇街道", "街道", "乡镇/街道", "所属乡镇"),
+    "village": ("村", "村（社区）", "村社区", "社区", "村/社区", "村(居)", "所属村"),
+    "valid_from": ("认定日期", "认定时间", "起始日期", "开始日期"),
+    "valid_to": ("终止日期", "退出日期", "结束日期"),
+    "household": ("户号", "户编号"),
+    "relation": ("与户主关系", "与户主的关系"),
+    "group": ("分组", "人员分组", "所属单位"),
+    "student": ("是否学生", "学生"),
+    "year": ("缴费年度", "年度"),
+    "amount": ("缴费金额", "金额"),
+    "paid_on": ("缴费日期", "缴费时间"),
+    "tier": ("档次", "缴费档次"),
+    "channel": ("缴费渠道", "渠道"),
+}
+
+FIELD_LABELS = {
+    "id_number": "身份证号码",
+    "name": "姓名",
+    "category": "人员类别",
+    "township": "乡镇（街道）",
+    "village": "村（社区）",
+    "valid_from": "认定日期",
+    "valid_to": "终止日期",
+    "household": "户号",
+    "relation": "与户主关系",
+    "group": "分组",
+    "student": "是否学生",
+    "year": "缴费年度",
+    "amount": "缴费金额",
+    "paid_on": "缴费日期",
+    "tier": "档次",
+    "channel": "缴费渠道",
+}
+
+_HEADER_NOISE = re.compile(r"[\s*＊:：]+")
+
+
+def header_key(label) -> str:
+    """A header cell compared without spaces, required-marks, or full-width/half-width differences."""
+    if label is None:
+        return ""
+    return _HEADER_NOISE.sub("", unicodedata.normalize("NFKC", str(label)))
+
+
+_ALIAS_INDEX = {header_key(alias): name for name, aliases in FIELD_ALIASES.items() for alias in aliases}
+
+
+class ReadError(Exception):
+    """A file that cannot be read as a table; the message says why, in the user's language."""
+
+    def __init__(self, msgid: str, **params):
+        super().__init__(msgid)
+        self.msgid = msgid
+        self.params = params
+
+    def __str__(self) -> str:
+        return translate(self.msgid) % self.params if self.params else translate(self.msgid)
+
+
+@dataclass
+class Table:
+    """An open file: its header row, the field → column map, and a row iterator."""
+
+    format: str  # "csv", "xlsx", "xls"
+    headers: list[str]
+    columns: dict[str, int]
+    header_line: int
+    encoding: str = ""
+    estimated_rows: int = 0
+    _rows: Iterator[tuple[int, list]] | None = field(default=None, repr=False)
+    _close: object = field(default=None, repr=False)
+
+    def rows(self) -> Iterator[tuple[int, list]]:
+        """(line number as the user sees it, cell values) for every non-empty row below the header."""
+        assert self._rows is not None
+        return self._rows
+
+    def close(self) -> None:
+        if callable(self._close):
+            self._close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def map_headers(headers: list) -> dict[str, int]:
+    """Field → column index for the recognised headers; the first column wins when two map to one field."""
+    columns: dict[str, int] = {}
+    for index, label in enumerate(headers):
+        name = _ALIAS_INDEX.get(header_key(label))
+        if name and name not in columns:
+            columns[name] = index
+    return columns
+
+
+# -- format detection ------------------------------------------------------------------------------------
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def detect_format(path: str | Path) -> str:
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head == OLE_MAGIC:
+        return "xls"
+    return "csv"
+
+
+def detect_encoding(path: str | Path, chunk: int = 1 << 20) -> str:
+    """utf-8-sig for a BOM; utf-8 when the whole file decodes as UTF-8; else gb18030 (a superset of GBK)."""
+    with open(path, "rb") as fh:
+        head = fh.read(3)
+        if head == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        fh.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while block := fh.read(chunk):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
+        fh.seek(0)
+        decoder = codecs.getincrementaldecoder("gb18030")()
+        try:
+            while block := fh.read(chunk):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise ReadError(_("The file is neither UTF-8 nor GBK/GB18030 text.")) from exc
+        return "gb18030"
+
+
+# -- opening ---------------------------------------------------------------------------------------------
+
+HEADER_SCAN_ROWS = 15
+MAX_EMPTY_RUN = 2000  # LibreOffice can write 2^20 empty rows: stop after a long run of them
+
+
+def open_table(path: str | Path, *, required: tuple[str, ...] = ("id_number",)) -> Table:
+    """Open a .csv/.xlsx/.xls file and find its header row (the first row naming the required fields)."""
+    kind = detect_format(path)
+    if kind == "xlsx":
+        rows, close, estimate = _xlsx_rows(path)
+        encoding = ""
+    elif kind == "xls":
+        rows, close, estimate = _xls_rows(path)
+        encoding = ""
+    else:
+        encoding = detect_encoding(path)
+        rows, close, estimate = _csv_rows(path, encoding)
+    try:
+        header_line, headers, columns = _find_header(rows, required)
+    except BaseException:
+        close()
+        raise
+    return Table(
+        format=kind,
+        headers=[("" if h is None else str(h).strip()) for h in headers],
+        columns=columns,
+        header_line=header_line,
+        encoding=encoding,
+        estimated_rows=max(0, estimate - header_line),
+        _rows=_skip_empty(rows),
+        _close=close,
+    )
+
+
+def _find_header(rows, required):
+    for line, cells in rows:
+        columns = map_headers(cells)
+        if all(name in columns for name in required):
+            return line, list(cells), columns
+        if line >= HEADER_SCAN_ROWS:
+            break
+    labels = "、".join(FIELD_LABELS[name] for name in required)
+    raise ReadError(_("No header row with the columns %(columns)s was found in the first rows."), columns=labels)
+
+
+def _skip_empty(rows):
+    empty_run = 0
+    for line, cells in rows:
+        if any(c is not None and c != "" for c in cells):
+            empty_run = 0
+            yield line, cells
+        else:
+            empty_run += 1
+            if empty_run > MAX_EMPTY_RUN:
+                return
+
+
+def _csv_rows(path, encoding):
+    fh = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by Table.close
+    sample = fh.readline()
+    delimiter = max(",\t;|", key=sample.count) if sample else ","
+    fh.seek(0)
+    size = Path(path).stat().st_size
+    estimate = int(size / max(1, len(sample.encode(encoding, "replace")))) if sample else 0
+    if estimate and size > 1 << 16:
+        # Estimate from the first rows' average length rather than the header's.
+        head = fh.read(1 << 16)
+        estimate = int(size / max(1, len(head.encode(encoding, "replace")) / max(1, head.count("\n"))))
+        fh.seek(0)
+    reader = csv.reader(fh, delimiter=delimiter)
+
+    def rows():
+        try:
+            yield from enumerate(reader, start=1)
+        except csv.Error as exc:
+            raise ReadError(_("The CSV file is malformed near line %(line)s."), line=reader.line_num) from exc
+
+    return rows(), fh.close, estimate
+
+
+def _xlsx_rows(path):
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise ReadError(_("The file is not a readable .xlsx workbook.")) from exc
+    ws = wb.worksheets[0]
+    try:
+        estimate = ws.max_row or 0
+    except Exception:
+        estimate = 0
+
+    def rows():
+        for line, cells in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield line, list(cells)
+
+    return rows(), wb.close, estimate
+
+
+def _xls_rows(path):
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(path, on_demand=True)
+    except Exception as exc:
+        raise ReadError(_("The file is not a readable .xls workbook.")) from exc
+    sheet = book.sheet_by_index(0)
+
+    def rows():
+        for r in range(sheet.nrows):
+            cells = []
+            for cell in sheet.row(r):
+                if cell.ctype == xlrd.XL_CELL_DATE:
+                    cells.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
+                elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    cells.append(None)
+                else:
+                    cells.append(cell.value)
+            yield r + 1, cells
+
+    return rows(), book.release_resources, sheet.nrows
+
+
+# -- cell values -----------------------------------------------------------------------------------------
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+def text(value) -> str:
+    """A cell as trimmed text (numbers without a spurious .0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()[:10]
+    return str(value).strip().replace("\u3000", " ").strip()
+
+
+def parse_date(value) -> datetime.date | None:
+    """2023-09-01, 2023/9/1, 2023.9.1, 2023年9月1日, 20230901, an Excel serial number or a cell date.
+
+    None for an empty cell; ValueError for anything else.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _date_from_number(value)
+    s = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(value)).strip())
+    s = re.sub(r"\s*([年月日/.-])\s*", r"\1", s)
+    if not s:
+        return None
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(s)
+        if m:
+            return datetime.date(int(m[1]), int(m[2]), int(m[3]))
+    if re.fullmatch(r"\d{1,5}(\.0+)?", s):
+        return _date_from_number(float(s))
+    raise ValueError(s)
+
+
+def _date_from_number(number) -> datetime.date:
+    if 19000101 <= number <= 29991231 and float(number).is_integer():
+        n = int(number)
+        return datetime.date(n // 10000, n // 100 % 100, n % 100)
+    if 1 <= number < 2958466:
+        # Excel's serial day numbers (1900 date system, counting its phantom 1900-02-29).
+        return EXCEL_EPOCH + datetime.timedelta(days=int(number))
+    raise ValueError(number)
+
+
+def parse_amount(value) -> Decimal:
+    """Money in yuan: 380, 380.00, ￥380, 1,380.5 (Decimal, never float arithmetic)."""
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    s = unicodedata.normalize("NFKC", str(value or "")).strip()
+    s = s.replace(",", "").replace("¥", "").replace("￥", "").replace("元", "").strip()
+    if not s:
+        raise ValueError(value)
+    try:
+        amount = Decimal(s)
+    except InvalidOperation as exc:
+        raise ValueError(value) from exc
+    if not amount.is_finite():
+        raise ValueError(value)
+    return amount
+
+
+def parse_int(value) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    s = unicodedata.normalize("NFKC", str(value or "")).strip()
+    s = re.sub(r"^第|[档年度]+$", "", s)
+    s = s.removesuffix(".0")
+    if not s.isdigit():
+        raise ValueError(value)
+    return int(s)
+
+
+_TRUE = {"是", "1", "Y", "y", "yes", "true", "True", "√", "学生"}
+
+
+def parse_bool(value) -> bool:
+    return text(value) in _TRUE
+
+
+def label_key(value) -> str:
+    """A category, township or village label compared without spaces and full-width/half-width differences."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value or "")))

@@ -1,0 +1,69 @@
+"""Checks on an uploaded file before anything reads it: size, and type by content (not by its name).
+
+- .xlsx: a zip holding xl/workbook.xml, whose members do not inflate beyond a limit or a ratio (zip bombs);
+- .xls: the OLE2 compound-document header;
+- .csv: text without NUL bytes that decodes as UTF-8 or GBK/GB18030.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from enrollment.idnumbers import _
+
+from .readers import OLE_MAGIC, ReadError, detect_encoding
+
+MAX_UNCOMPRESSED = 2 * 1024**3  # 2 GiB of XML is far beyond a county's million rows
+MAX_RATIO = 200  # real workbooks inflate 5–30×; a bomb inflates thousands of times
+
+
+class UploadError(ReadError):
+    """An upload refused before reading: the message (Chinese for users) says why."""
+
+
+def check_upload(path: str | Path, *, max_bytes: int, original_name: str = "") -> str:
+    """The file's format ("xlsx", "xls" or "csv"), or UploadError saying why it is refused."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise UploadError(_("The file is empty."))
+    if size > max_bytes:
+        raise UploadError(
+            _("The file is %(size)s MB; at most %(limit)s MB may be uploaded."),
+            size=round(size / 1024**2, 1),
+            limit=round(max_bytes / 1024**2),
+        )
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        _check_xlsx(path, size)
+        return "xlsx"
+    if head == OLE_MAGIC:
+        return "xls"
+    with path.open("rb") as fh:
+        sample = fh.read(1 << 16)
+    if b"\x00" in sample:
+        raise UploadError(_("The file is neither a CSV text file nor an Excel workbook (.xlsx or .xls)."))
+    try:
+        detect_encoding(path)
+    except ReadError as exc:
+        raise UploadError(exc.msgid) from exc
+    return "csv"
+
+
+def _check_xlsx(path: Path, size: int) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            names = {info.filename for info in infos}
+    except zipfile.BadZipFile as exc:
+        raise UploadError(_("The file looks like an Excel workbook but is damaged.")) from exc
+    if "xl/workbook.xml" not in names:
+        raise UploadError(_("The file is a zip archive but not an Excel .xlsx workbook."))
+    if not any(name.startswith("xl/worksheets/") and name.endswith(".xml") for name in names):
+        raise UploadError(_("The workbook has no worksheet."))
+    total = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos) or 1
+    if total > MAX_UNCOMPRESSED or total / max(packed, size // 2) > MAX_RATIO:
+        raise UploadError(_("The workbook inflates to an implausible size and was refused (a zip bomb?)."))

@@ -1,0 +1,34 @@
+import datetime
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+
+from enrollment.models import ImportKind
+from subsidies.models import Department
+
+from ._importbase import ImportCommand
+
+
+class Command(ImportCommand):
+    help = "Import a department's identity roster (a full snapshot) as a new version."
+    kind = ImportKind.ROSTER
+
+    def add_arguments(self, parser):
+        self.add_common_arguments(parser)
+        parser.add_argument("--department", required=True, help="department code, e.g. civil_affairs")
+        parser.add_argument("--date", required=True, help="snapshot date YYYY-MM-DD")
+        parser.add_argument("--county", default=getattr(settings, "DEMO_COUNTY", "620721"), help="6-digit county code")
+
+    def handle(self, *args, file, department, date, county, skip_bad_rows, **options):
+        try:
+            dept = Department.objects.get(code=department)
+        except Department.DoesNotExist as exc:
+            raise CommandError(_("Unknown department code: %(code)s") % {"code": department}) from exc
+        try:
+            snapshot = datetime.date.fromisoformat(date)
+        except ValueError as exc:
+            raise CommandError(_("The date must be written YYYY-MM-DD.")) from exc
+        self.run_import(
+            county_code=county, path=file, skip_bad_rows=skip_bad_rows, department=dept, snapshot_date=snapshot
+        )

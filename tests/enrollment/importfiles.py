@@ -1,0 +1,32 @@
+"""Helpers that write real upload files for the import tests (bytes on disk, real openpyxl workbooks)."""
+
+import datetime
+
+import openpyxl
+
+from enrollment.idnumbers import make_id
+
+
+def person_id(k: int, area: str = "620721") -> str:
+    return make_id(area, datetime.date(1950, 1, 1) + datetime.timedelta(days=k * 37), k)
+
+
+def write_csv(path, rows, *, encoding="utf-8", bom=False):
+    text = "\r\n".join(",".join(str(c) for c in row) for row in rows) + "\r\n"
+    data = text.encode(encoding)
+    if bom:
+        data = b"\xef\xbb\xbf" + data
+    path.write_bytes(data)
+    return path
+
+
+def write_xlsx(path, rows, *, text_columns=()):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c, value=value)
+            if c - 1 in text_columns:
+                cell.number_format = "@"
+    wb.save(path)
+    return path

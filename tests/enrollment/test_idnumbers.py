@@ -1,0 +1,135 @@
+"""SPEC §3: every rejection and warning of the resident ID number check, without a database."""
+
+import datetime
+
+import pytest
+from stdnum.cn import ric
+
+from enrollment import idnumbers as ids
+
+TODAY = datetime.date(2026, 11, 23)
+
+
+def valid(area="620721", birth=datetime.date(1960, 5, 4), seq=124):
+    return ids.make_id(area, birth, seq)
+
+
+def codes(raw):
+    result = ids.check(raw, today=TODAY)
+    return result.errors, result.warnings
+
+
+def test_valid_number_gives_sex_and_birth_date():
+    number = valid(seq=123)  # 17th digit 3: odd, male
+    result = ids.check(number, today=TODAY)
+    assert result.ok and result.value == number
+    assert result.sex == "M" and result.birth_date == datetime.date(1960, 5, 4)
+    assert ids.check(valid(seq=124), today=TODAY).sex == "F"
+
+
+def test_620721_born_1960_is_accepted_although_stdnum_rejects_it():
+    number = valid("620721", datetime.date(1960, 1, 1), 11)
+    assert not ric.is_valid(number)  # the library's place check (county created 2002)
+    assert codes(number) == ((), ())
+
+
+def test_429006_born_1990_is_accepted():
+    assert codes(valid("429006", datetime.date(1990, 6, 1), 5)) == ((), ())
+
+
+@pytest.mark.parametrize("area", ["810000", "820000", "830000"])
+def test_residence_permit_prefixes_are_accepted(area):
+    number = valid(area, datetime.date(1990, 1, 1), 12)
+    assert codes(number) == ((), ())
+
+
+def test_normalisation_full_width_x_inner_spaces_ideographic_space_lower_x():
+    number = next(valid(seq=s) for s in range(1000) if valid(seq=s).endswith("X"))
+    assert ids.check(number[:-1] + "Ｘ", today=TODAY).value == number
+    assert ids.check(number[:-1] + "x", today=TODAY).ok
+    assert ids.check(f" {number[:6]} {number[6:14]}\u3000{number[14:]} ", today=TODAY).ok
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in number[:-1]) + "ｘ"
+    assert ids.check(full_width, today=TODAY).value == number
+
+
+def test_excel_text_wrappers_are_removed():
+    number = valid()
+    assert ids.check(f'="{number}"', today=TODAY).value == number
+    assert ids.check(f"'{number}", today=TODAY).value == number
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("6.20721E+17", "excel_scientific"),
+        ("6.20721e+17", "excel_scientific"),
+        ("620721196005041000", "excel_trailing_zeros"),
+        (620721196005041000, "excel_trailing_zeros"),
+        (6.207211960050412e17, "excel_trailing_zeros"),
+        ("620721196005041243.0", "excel_decimal"),
+        ("", "empty"),
+        (None, "empty"),
+        ("62072119600504124", "bad_length"),
+        ("6207211960050412431", "bad_length"),
+        ("62072119600504X243", "bad_x"),
+        ("62072119600504124?", "bad_characters"),
+        ("99072119600504124X", "bad_province"),
+        ("620721196013041243", "bad_birth_date"),
+        ("620721196002301243", "bad_birth_date"),
+    ],
+)
+def test_rejections_are_named(raw, code):
+    assert code in codes(raw)[0]
+
+
+def test_birth_date_in_2099_is_rejected():
+    assert codes(valid(birth=datetime.date(2099, 1, 1)))[0] == ("birth_date_range",)
+
+
+def test_birth_date_before_1900_is_rejected():
+    assert codes(valid(birth=datetime.date(1899, 12, 31)))[0] == ("birth_date_range",)
+
+
+def test_wrong_check_character_is_a_checksum_error():
+    number = valid()
+    wrong = number[:-1] + ("1" if number[-1] != "1" else "2")
+    assert codes(wrong)[0] == ("bad_checksum",)
+
+
+def test_a_number_typed_into_excel_that_lost_its_end_is_named_even_if_the_check_passes():
+    body = "620721196005041" + "00"
+    number = body + ric.calc_check_digit(body + "0")
+    if number.endswith("000"):
+        assert codes(int(number))[0] == ("excel_trailing_zeros",)
+    # and any 18-digit float is damaged: a double keeps 15-16 digits
+    assert codes(float(valid()))[0] == ("excel_trailing_zeros",)
+
+
+def test_unknown_area_code_is_a_warning_not_a_rejection():
+    errors, warnings = codes(valid("629999", datetime.date(1999, 1, 1), 1))
+    assert errors == () and warnings == ("unknown_area",)
+
+
+def test_fifteen_digit_number_is_converted_with_a_warning():
+    result = ids.check("110105491231002", today=TODAY)
+    assert result.ok and result.warnings == ("converted_15",)
+    assert result.value == "11010519491231002X"
+    assert ric.calc_check_digit(result.value) == result.value[-1]
+    assert result.birth_date == datetime.date(1949, 12, 31)
+    assert ids.check("110105491231002.0", today=TODAY).value == "11010519491231002X"
+
+
+def test_fifteen_digit_number_with_bad_date_is_rejected():
+    assert codes("110105491331002")[0] == ("bad_birth_date",)
+
+
+def test_messages_are_chinese_in_this_project():
+    result = ids.check("6.20721E+17", today=TODAY)
+    assert "Excel" in result.error_messages[0]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in result.error_messages[0])
+
+
+def test_known_area_table_comes_from_stdnum_and_includes_historic_codes():
+    areas = ids.known_areas()
+    assert {"620721", "110103", "810000", "530381"} <= areas  # 110103 崇文区 ended 2010
+    assert "629999" not in areas

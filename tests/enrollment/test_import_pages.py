@@ -1,0 +1,147 @@
+"""The import pages: upload → preview → confirm → result, scoped by role; templates with text IDs and drop-downs."""
+
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Role
+from accounts.services import staff_user_create
+from enrollment.models import ImportJob, ImportStatus
+from enrollment.services import county_ensure
+from subsidies.models import Category, Department, Identity
+
+from .importfiles import person_id
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup():
+    county = county_ensure(code="620721")
+    civil = Department.objects.get(code="civil_affairs")
+    Category.objects.create(county=county, code="dibao", name="低保对象", department=civil)
+    Category.objects.create(county=county, code="tekun", name="特困人员", department=civil)
+    users = {}
+    for key, role, dept in [
+        ("bureau", Role.BUREAU, None),
+        ("civil", Role.DEPARTMENT, civil),
+        ("rural", Role.DEPARTMENT, Department.objects.get(code="rural_revitalization")),
+        ("auditor", Role.AUDITOR, None),
+    ]:
+        users[key] = staff_user_create(
+            username=key, password="x-Pass-12345", role=role, county=county, department=dept
+        ).user
+    return county, civil, users
+
+
+def client_for(user):
+    c = Client()
+    c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return c
+
+
+def roster_bytes(rows):
+    text = "身份证号码,姓名,人员类别\r\n" + "".join(f"{a},{b},{c}\r\n" for a, b, c in rows)
+    return text.encode("gbk")
+
+
+def test_department_uploads_its_roster_previews_and_confirms(setup, django_capture_on_commit_callbacks):
+    _county, civil, users = setup
+    c = client_for(users["civil"])
+    data = roster_bytes([(person_id(1), "甲", "低保对象"), (person_id(2), "乙", "特困人员")])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = c.post(
+            reverse("enrollment:import_upload"),
+            {
+                "kind": "roster",
+                "department": civil.pk,
+                "snapshot_date": "2024-01-01",
+                "file": SimpleUploadedFile("名册.csv", data),
+            },
+        )
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response.url == reverse("enrollment:import_detail", args=[job.pk])
+    assert job.status == ImportStatus.VALIDATED  # eager task in tests
+    page = c.get(response.url).content.decode()
+    assert "确认" in page and "2" in page
+    status = c.get(reverse("enrollment:import_status", args=[job.pk])).json()
+    assert status["status"] == "validated" and not status["running"]
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(reverse("enrollment:import_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportStatus.COMMITTED
+    assert Identity.objects.count() == 2
+    assert c.get(reverse("subsidies:roster_versions")).status_code == 200
+    version = job.roster_version
+    detail = c.get(reverse("subsidies:roster_version", args=[version.pk])).content.decode()
+    assert "甲" in detail
+    # Another department neither sees the job nor the version.
+    other = client_for(users["rural"])
+    assert other.get(reverse("enrollment:import_detail", args=[job.pk])).status_code == 404
+    assert other.get(reverse("subsidies:roster_version", args=[version.pk])).status_code == 404
+    assert job.original_name not in other.get(reverse("enrollment:import_list")).content.decode()
+
+
+def test_department_cannot_upload_another_departments_roster_or_a_register(setup):
+    _county, civil, users = setup
+    c = client_for(users["rural"])
+    response = c.post(
+        reverse("enrollment:import_upload"),
+        {"kind": "roster", "department": civil.pk, "file": SimpleUploadedFile("r.csv", roster_bytes([]))},
+    )
+    assert response.status_code == 200 and not ImportJob.objects.exists()
+    response = c.post(
+        reverse("enrollment:import_upload"),
+        {"kind": "register", "file": SimpleUploadedFile("r.csv", roster_bytes([]))},
+    )
+    assert response.status_code == 200 and not ImportJob.objects.exists()
+
+
+def test_binary_upload_is_refused_with_a_chinese_message(setup):
+    _county, _civil, users = setup
+    c = client_for(users["bureau"])
+    response = c.post(
+        reverse("enrollment:import_upload"),
+        {"kind": "register", "file": SimpleUploadedFile("r.xlsx", b"\x00\x01\x02\x03 not a workbook")},
+    )
+    assert response.status_code == 200 and not ImportJob.objects.exists()
+    assert "Excel" in response.content.decode()
+
+
+def test_roster_with_rejected_rows_cannot_be_confirmed(setup, django_capture_on_commit_callbacks):
+    _county, civil, users = setup
+    c = client_for(users["civil"])
+    data = roster_bytes([(person_id(1), "甲", "低保对象"), ("6.20721E+17", "乙", "低保对象")])
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(
+            reverse("enrollment:import_upload"),
+            {"kind": "roster", "department": civil.pk, "file": SimpleUploadedFile("r.csv", data)},
+        )
+    job = ImportJob.objects.get()
+    page = c.get(reverse("enrollment:import_detail", args=[job.pk])).content.decode()
+    assert "6.20721E+17" not in page or "Excel" in page
+    c.post(reverse("enrollment:import_confirm", args=[job.pk]), {"skip_rejected": "1"})
+    job.refresh_from_db()
+    assert job.status == ImportStatus.VALIDATED and not Identity.objects.exists()
+    errors = c.get(reverse("enrollment:import_errors", args=[job.pk]))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(errors.streaming_content)))
+    assert book.active.cell(row=1, column=4).value == "错误原因"
+    c.post(reverse("enrollment:import_cancel", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CANCELLED
+
+
+def test_roster_template_has_text_id_column_and_category_drop_down(setup):
+    _county, _civil, users = setup
+    response = client_for(users["civil"]).get(reverse("enrollment:import_template", args=["roster"]))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    ws = book["数据"]
+    assert ws["A1"].value == "身份证号码" and ws["A2"].number_format == "@"
+    validations = ws.data_validations.dataValidation
+    assert validations and "人员类别" in validations[0].formula1
+    assert [r[0].value for r in book["人员类别"].iter_rows()] == ["低保对象", "特困人员"]
+    assert client_for(users["bureau"]).get(reverse("enrollment:import_template", args=["payments"])).status_code == 200

@@ -1,0 +1,170 @@
+"""Identity rosters (SPEC §4): versions, diff, valid_from/valid_to, flags, and all-or-nothing commits."""
+
+import datetime
+
+import pytest
+from django.db import IntegrityError, connection
+
+from enrollment.imports import import_file, import_job_commit, import_job_create, import_job_validate
+from enrollment.models import ImportKind, ImportStatus
+from enrollment.services import county_ensure
+from subsidies.models import Category, Department, DirtyPerson, Identity, RosterChange, RosterVersion
+
+from .importfiles import person_id, write_csv, write_xlsx
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["身份证号码", "姓名", "人员类别", "乡镇", "村", "认定日期", "终止日期"]
+D1 = datetime.date(2024, 1, 1)
+D2 = datetime.date(2024, 3, 1)
+
+
+@pytest.fixture
+def county():
+    return county_ensure(code="620721")
+
+
+@pytest.fixture
+def civil(county):
+    dept = Department.objects.get(code="civil_affairs")
+    Category.objects.create(county=county, code="tekun", name="特困人员（含孤儿）", department=dept, aliases=["特困"])
+    Category.objects.create(county=county, code="dibao", name="低保对象", department=dept)
+    other = Department.objects.get(code="disabled_federation")
+    Category.objects.create(county=county, code="disabled", name="重度残疾人", department=other)
+    return dept
+
+
+def roster(tmp_path, name, rows, **kw):
+    return write_csv(tmp_path / name, [HEADER, *rows], **kw)
+
+
+def run(county, dept, path, day):
+    return import_file(kind=ImportKind.ROSTER, county=county, path=path, department=dept, snapshot_date=day)
+
+
+def test_two_versions_yield_added_removed_changed_unchanged_and_validity(tmp_path, county, civil):
+    v1 = [
+        [person_id(1), "甲", "特困人员(含孤儿)", "红湾寺镇", "", "2023-09-01", ""],
+        [person_id(2), "乙", "低保对象", "", "", "", ""],
+        [person_id(3), "丙", "低保对象", "", "", "", ""],
+    ]
+    job1 = run(county, civil, roster(tmp_path, "v1.csv", v1, encoding="gbk"), D1)
+    assert job1.status == ImportStatus.COMMITTED, job1.message
+    assert job1.summary["result"]["added"] == 3
+    first = Identity.objects.get(id_number=person_id(1))
+    assert first.valid_from == datetime.date(2023, 9, 1) and first.valid_to is None
+    assert Identity.objects.get(id_number=person_id(2)).valid_from == D1  # no date in the file: the snapshot's
+    DirtyPerson.objects.all().delete()
+
+    v2 = [
+        [person_id(1), "甲", "特困", "红湾寺镇", "", "2023-09-01", ""],  # unchanged (an alias of the same category)
+        [person_id(2), "乙", "特困人员（含孤儿）", "", "", "", ""],  # changed category
+        [person_id(4), "丁", "低保对象", "", "", "2024-02-15", "2024-12-31"],  # added, with an end date
+    ]
+    job2 = run(county, civil, roster(tmp_path, "v2.csv", v2, bom=True), D2)
+    assert job2.status == ImportStatus.COMMITTED, job2.message
+    assert job2.summary["diff"] | {} == job2.summary["diff"]
+    result = job2.summary["result"]
+    assert (result["added"], result["removed"], result["changed"], result["unchanged"]) == (1, 1, 1, 1)
+    version = RosterVersion.objects.get(pk=result["version_id"])
+    assert version.number == 2 and version.previous.number == 1 and version.snapshot_date == D2
+    kinds = dict(RosterChange.objects.filter(version=version).values_list("id_number", "kind"))
+    assert kinds == {person_id(2): "changed", person_id(3): "removed", person_id(4): "added"}
+
+    removed = Identity.objects.get(id_number=person_id(3))
+    assert removed.valid_to == D2 - datetime.timedelta(days=1) and removed.ended_by == version
+    assert not removed.valid_on(D2) and removed.valid_on(D2 - datetime.timedelta(days=1))
+    old, new = Identity.objects.filter(id_number=person_id(2)).order_by("pk")
+    assert old.category.code == "dibao" and old.valid_to == D2 - datetime.timedelta(days=1)
+    assert new.category.code == "tekun" and new.valid_from == D2 and new.valid_to is None
+    added = Identity.objects.get(id_number=person_id(4))
+    assert (added.valid_from, added.valid_to) == (datetime.date(2024, 2, 15), datetime.date(2024, 12, 31))
+    assert Identity.objects.get(id_number=person_id(1)).ended_by is None
+    assert set(DirtyPerson.objects.values_list("id_number", flat=True)) == {person_id(2), person_id(3), person_id(4)}
+
+
+def test_unknown_category_other_department_dates_and_duplicates_are_rejected_per_row(tmp_path, county, civil):
+    rows = [
+        [person_id(1), "甲", "五保户", "", "", "", ""],
+        [person_id(2), "乙", "重度残疾人", "", "", "", ""],
+        [person_id(3), "丙", "低保对象", "", "", "2023-13-01", ""],
+        [person_id(4), "丁", "低保对象", "", "", "2023-09-01", "2023-08-01"],
+        [person_id(5), "戊", "低保对象", "", "", "", ""],
+        [person_id(5), "戊", "低保对象", "", "", "", ""],
+        [person_id(6), "己", "低保对象", "不存在镇", "", "", ""],
+    ]
+    job = run(county, civil, roster(tmp_path, "bad.csv", rows), D1)
+    assert job.status == ImportStatus.VALIDATED and job.rows_rejected == 5 and job.rows_accepted == 2
+    by_line = {r["line"]: r for r in job.summary["bad_rows"]}
+    assert by_line[2]["column"] == "人员类别" and "低保对象" in by_line[2]["reason"]  # lists the valid categories
+    assert "残联" in by_line[3]["reason"]
+    assert by_line[4]["column"] == "认定日期"
+    assert by_line[5]["column"] == "终止日期"
+    assert by_line[7]["column"] == "身份证号码"
+    assert [w["column"] for w in job.summary["warn_rows"]] == ["乡镇"]
+    assert not RosterVersion.objects.exists() and not Identity.objects.exists()
+
+
+def test_name_mismatch_and_not_in_register_are_flagged_in_the_preview(tmp_path, county, civil):
+    from enrollment.models import Person
+
+    Person.objects.create(id_number=person_id(1), name="张三", sex="M", birth_date=D1, county=county)
+    rows = [[person_id(1), "张叁", "低保对象", "", "", "", ""], [person_id(2), "李四", "低保对象", "", "", "", ""]]
+    path = roster(tmp_path, "r.csv", rows)
+    job = import_job_create(
+        kind=ImportKind.ROSTER,
+        county=county,
+        file=path.open("rb"),
+        original_name="r.csv",
+        department=civil,
+        snapshot_date=D1,
+    )
+    job = import_job_validate(job_id=job.pk)
+    assert job.summary["diff"]["name_mismatch"] == 1 and job.summary["diff"]["not_in_register"] == 1
+    assert "张三" in job.summary["warn_rows"][0]["reason"] and job.summary["warn_rows"][0]["line"] == 2
+
+
+def test_xlsx_roster_with_text_ids(tmp_path, county, civil):
+    rows = [HEADER, [person_id(1), "甲", "低保对象", "", "", datetime.datetime(2023, 9, 1), None]]
+    job = run(county, civil, write_xlsx(tmp_path / "r.xlsx", rows, text_columns=(0,)), D1)
+    assert job.status == ImportStatus.COMMITTED
+    assert Identity.objects.get().valid_from == datetime.date(2023, 9, 1)
+
+
+@pytest.mark.postgres
+def test_a_commit_failing_midway_leaves_the_previous_version_intact(tmp_path, county, civil, require_postgres):
+    v1 = [[person_id(k), f"人{k}", "低保对象", "", "", "", ""] for k in range(1, 6)]
+    assert run(county, civil, roster(tmp_path, "v1.csv", v1), D1).status == ImportStatus.COMMITTED
+    before = list(Identity.objects.order_by("pk").values())
+    v2 = [[person_id(k), f"人{k}", "特困人员（含孤儿）", "", "", "", ""] for k in range(3, 9)]
+    path = roster(tmp_path, "v2.csv", v2)
+    job = import_job_create(
+        kind=ImportKind.ROSTER,
+        county=county,
+        file=path.open("rb"),
+        original_name="v2.csv",
+        department=civil,
+        snapshot_date=D2,
+    )
+    job = import_job_validate(job_id=job.pk)
+    assert job.status == ImportStatus.VALIDATED
+    # Real bad data reaches the staging table after validation: an end date before the start. The database's
+    # check constraint (identity_period_ordered) stops the commit at step 6, after the diff and the endings ran.
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE import_stage_{job.pk} SET valid_to = %s WHERE id_number = %s", [D1, person_id(8)])
+    job = import_job_commit(job_id=job.pk)
+    assert job.status == ImportStatus.FAILED and "identity_period_ordered" in job.message
+    assert list(Identity.objects.order_by("pk").values()) == before
+    assert RosterVersion.objects.count() == 1 and not RosterChange.objects.filter(version__number=2).exists()
+    assert not DirtyPerson.objects.filter(id_number=person_id(8)).exists()
+    with pytest.raises(IntegrityError):
+        Identity.objects.create(
+            county=county,
+            department=civil,
+            category=Category.objects.get(code="dibao"),
+            id_number="x",
+            name="x",
+            valid_from=D2,
+            valid_to=D1,
+            version=RosterVersion.objects.get(),
+        )
