@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SubsidiesConfig(AppConfig):
+    name = "subsidies"
+    verbose_name = _("Subsidies")
+
+    def ready(self):
+        from . import (
+            policies,  # noqa: F401  (signal receivers that keep policy snapshots fresh)
+            reconcile_receivers,  # noqa: F401  (connects the import → reconciliation receiver)
+        )

@@ -1,0 +1,91 @@
+"""Celery tasks of the subsidies app: thin wrappers that take ids and call one service."""
+
+from datetime import date
+
+from celery import chord, group, shared_task
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+# --- reconciliation ---
+
+
+@shared_task(acks_late=True)
+def reconcile_dispatch(run_id: int, chunks: int | None = None) -> int:
+    """Fan a recorded run out into one task per part (a chord) and finish it when all are done."""
+    from subsidies import reconcile
+    from subsidies.models import ReconciliationRun, RunStatus
+
+    run = ReconciliationRun.objects.get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        return 0
+    groups = reconcile.chunk_groups(county_id=run.county_id, chunks=chunks or run.chunks_total or None)
+    parts = group(reconcile_chunk.si(run_id, keys) for keys in groups)
+    finish = reconcile_finish.si(run_id).on_error(reconcile_failed.si(run_id))
+    chord(parts)(finish)
+    return len(groups)
+
+
+@shared_task(acks_late=True)
+def reconcile_chunk(run_id: int, keys: list[str]) -> int:
+    from subsidies import reconcile
+
+    return reconcile.run_chunk(run_id=run_id, keys=keys)
+
+
+@shared_task(acks_late=True)
+def reconcile_finish(run_id: int) -> dict:
+    from subsidies import reconcile
+
+    return reconcile.run_finish(run_id=run_id).counts
+
+
+@shared_task
+def reconcile_failed(run_id: int) -> None:
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from subsidies import reconcile
+
+    with translation.override("zh-hans"):
+        message = gettext("A part of the run failed; see the worker log.")
+    reconcile.run_fail(run_id=run_id, message=message)
+
+
+@shared_task(acks_late=True)
+def reconcile_after_import(county_id: int) -> list[int]:
+    """After a committed import: an incremental run for each current policy year of the county."""
+    from subsidies import reconcile
+
+    runs = []
+    for year in reconcile.current_years(county_id=county_id):
+        runs.append(reconcile.reconcile(county=county_id, year=year).pk)
+    return runs
+
+
+# --- transfers (keep at the end of the file) ---
+
+
+@shared_task(acks_late=True)
+def build_transfers_for_county(county_id: int, month: str) -> dict:
+    """Build one county's batches for a month (ISO date of its first day). Idempotent: the database keeps it once."""
+    from enrollment.models import County
+    from subsidies.transfers import batch_build
+
+    built = batch_build(county=County.objects.get(pk=county_id), month=date.fromisoformat(month))
+    return {"batches": [b.pk for b in built.batches], "lines": built.lines, "unfunded": built.unfunded}
+
+
+@shared_task(acks_late=True)
+def build_transfers_for_all_counties(month: str | None = None) -> list[int]:
+    """Beat, on the 1st: build the month just ended for every county that has reconciliation results."""
+    from enrollment.models import County
+    from subsidies.models import ReconciliationResult
+    from subsidies.transfer_rules import previous_month
+
+    first = date.fromisoformat(month) if month else previous_month(timezone.localdate())
+    has_results = ReconciliationResult.objects.filter(county=OuterRef("pk"))
+    county_ids = list(County.objects.filter(Exists(has_results)).order_by("pk").values_list("pk", flat=True))
+    for county_id in county_ids:
+        transaction.on_commit(lambda cid=county_id: build_transfers_for_county.delay(cid, first.isoformat()))
+    return county_ids

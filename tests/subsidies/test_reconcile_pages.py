@@ -1,0 +1,142 @@
+"""The reconciliation pages: scoped by role, filtered and sorted without a COUNT, exported safely, 'run now'."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts.models import Role
+from accounts.services import staff_user_create
+from subsidies.models import Department, ReconciliationRun, RunStatus
+from subsidies.reconcile import reconcile
+
+from . import recon_data as d
+
+pytestmark = pytest.mark.django_db
+RESULTS = reverse("subsidies:reconciliation_results")
+EXPORT = reverse("subsidies:reconciliation_export")
+
+
+@pytest.fixture
+def county_data():
+    policy = d.sunan_2024()
+    c = policy.county
+    t1, t2 = list(c.townships.order_by("pk")[:2])
+    a = d.person(c, name="甲", township=t1.name, village="一村")
+    b = d.person(c, name="=SUM(A1)", township=t1.name, village="二村")
+    e = d.person(c, name="丙", township=t2.name, village="三村")
+    d.identity(c, a, "rural_dibao_1_2", since=date(2023, 1, 1))  # 民政
+    d.identity(c, e, "poverty_relieved", since=date(2023, 1, 1))  # 乡村振兴
+    d.payment(c, b, "380", date(2023, 10, 1), year=2024)
+    reconcile(county=c, year=2024, as_of=date(2024, 3, 1), full=True)
+    return {"policy": policy, "county": c, "t1": t1, "t2": t2, "a": a, "b": b, "e": e}
+
+
+def login(client, county, role, username, **extra):
+    profile = staff_user_create(username=username, password="x-Pass-12345", role=role, county=county, **extra)
+    client.force_login(profile.user, backend="django.contrib.auth.backends.ModelBackend")
+    return profile.user
+
+
+def listed(response):
+    return [row.record.id_number for row in response.context["table"].page.object_list]
+
+
+def test_bureau_sees_the_county_with_full_ids(client, county_data):
+    login(client, county_data["county"], Role.BUREAU, "b1")
+    response = client.get(RESULTS)
+    assert response.status_code == 200
+    ids = {county_data[k].id_number for k in "abe"}
+    assert set(listed(response)) == ids
+    body = response.content.decode()
+    assert county_data["a"].id_number in body and "农村一、二类低保" in body and "已参保" in body
+
+
+def test_department_sees_only_its_roster_people_masked(client, county_data):
+    login(client, county_data["county"], Role.DEPARTMENT, "mz", department=Department.objects.get(code="civil_affairs"))
+    response = client.get(RESULTS)
+    a = county_data["a"].id_number
+    assert listed(response) == [a]
+    body = response.content.decode()
+    assert a not in body and f"{a[:6]}********{a[-4:]}" in body
+
+
+def test_township_sees_only_its_township(client, county_data):
+    login(client, county_data["county"], Role.TOWNSHIP, "tw", township=county_data["t2"])
+    assert listed(client.get(RESULTS)) == [county_data["e"].id_number]
+
+
+def test_village_filter_and_sort_without_counting_the_table(client, county_data):
+    login(client, county_data["county"], Role.BUREAU, "b1")
+    village = county_data["a"].village
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(RESULTS, {"village": village.pk, "sort": "-paid"})
+    assert listed(response) == [county_data["a"].id_number]
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "reconciliationresult" in q["sql"]]
+    response = client.get(RESULTS, {"sort": "-paid"})
+    assert listed(response)[0] == county_data["b"].id_number
+
+
+def test_filters_by_flag_status_and_search(client, county_data):
+    login(client, county_data["county"], Role.BUREAU, "b1")
+    a, b, e = (county_data[k].id_number for k in "abe")
+    assert set(listed(client.get(RESULTS, {"flag": "certified_not_enrolled"}))) == {a, e}
+    assert listed(client.get(RESULTS, {"status": "enrolled"})) == [b]
+    assert listed(client.get(RESULTS, {"q": a})) == [a]
+    assert listed(client.get(RESULTS, {"q": "丙"})) == [e]
+    dept = Department.objects.get(code="rural_revitalization")
+    assert listed(client.get(RESULTS, {"department": dept.pk})) == [e]
+
+
+def test_csv_export_escapes_formulas_and_masks_for_townships(client, county_data):
+    login(client, county_data["county"], Role.TOWNSHIP, "tw", township=county_data["t1"])
+    response = client.get(EXPORT, {"format": "csv"})
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["身份证号码", "姓名", "乡镇"]
+    names = {r[1] for r in rows[1:]}
+    assert names == {"甲", "'=SUM(A1)"}
+    assert all("*" in r[0] for r in rows[1:])
+
+
+def test_xlsx_export_writes_formula_like_text_as_text(client, county_data):
+    login(client, county_data["county"], Role.BUREAU, "b1")
+    response = client.get(EXPORT, {"format": "xlsx", "status": "enrolled"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "身份证号码"
+    assert rows[1][0] == county_data["b"].id_number and rows[1][1] == "=SUM(A1)"
+    assert sheet.cell(row=2, column=2).data_type == "s"
+    assert rows[1][9] == 380
+
+
+def test_run_now_is_for_the_bureau(client, county_data):
+    login(client, county_data["county"], Role.AUDITOR, "au")
+    assert client.post(reverse("subsidies:reconciliation_run_start"), {"year": 2024}).status_code == 403
+    assert client.get(reverse("subsidies:reconciliation_runs")).status_code == 200
+    login(client, county_data["county"], Role.BUREAU, "b1")
+    before = ReconciliationRun.objects.count()
+    response = client.post(reverse("subsidies:reconciliation_run_start"), {"year": 2024, "full": "on"})
+    run = ReconciliationRun.objects.latest("started_at")
+    assert ReconciliationRun.objects.count() == before + 1
+    assert response.status_code == 302 and response.url == run.get_absolute_url()
+    run.refresh_from_db()
+    assert run.full and run.started_by.username == "b1"
+    page = client.get(run.get_absolute_url())
+    assert page.status_code == 200 and "对账" in page.content.decode()
+    history = client.get(reverse("subsidies:reconciliation_runs")).content.decode()
+    assert "b1" in history
+
+
+def test_run_now_finishes_on_commit(client, county_data, django_capture_on_commit_callbacks):
+    login(client, county_data["county"], Role.BUREAU, "b1")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("subsidies:reconciliation_run_start"), {"year": 2024})
+    run = ReconciliationRun.objects.latest("started_at")
+    assert run.status == RunStatus.DONE and not run.full and run.changed == 0

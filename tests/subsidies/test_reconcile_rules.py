@@ -1,0 +1,89 @@
+"""The pure per-person outcome (SPEC §6), without a database."""
+
+from datetime import date
+from decimal import Decimal
+
+from subsidies import reconcile_rules as rr
+from subsidies.models import Flag
+from subsidies.rules import Amount, CategoryRule, PolicyRules, TierRule
+
+TEKUN, DIBAO, TUOPIN = 1, 2, 3
+
+
+def sunan(**overrides) -> PolicyRules:
+    fixed = lambda v: {1: Amount("fixed", Decimal(v))}  # noqa: E731
+    values = {
+        "year": 2024,
+        "collection_start": date(2023, 9, 10),
+        "collection_end": date(2023, 12, 31),
+        "tiers": {1: TierRule(1, Decimal("380"))},
+        "categories": {
+            TEKUN: CategoryRule(TEKUN, "tekun", 1, fixed("380"), department_id=10, fund_id=100),
+            DIBAO: CategoryRule(DIBAO, "dibao", 2, fixed("310"), department_id=10, fund_id=100),
+            TUOPIN: CategoryRule(TUOPIN, "tuopin", 3, fixed("100"), department_id=20, fund_id=200),
+        },
+        "topup_after_full_payment": True,
+        "household_enrolment": True,
+    }
+    values.update(overrides)
+    return PolicyRules(**values)
+
+
+def paid(*payments):
+    return rr.Paid(payments=tuple((day, Decimal(amount)) for day, amount in payments))
+
+
+def test_flag_order_is_the_model_order():
+    assert tuple(Flag.values) == rr.FLAG_ORDER
+    assert rr.flags_text(["underpaid", "invalid_id", "underpaid"]) == ";invalid_id;underpaid;"
+    assert rr.flags_text([]) == ""
+    assert rr.flags_parse(";a;b;") == ("a", "b")
+
+
+def test_nobody_certified_and_nothing_paid_is_not_enrolled():
+    o = rr.outcome_for(sunan(), as_of=date(2024, 1, 5))
+    assert (o.status, o.subsidy, o.personal_due, o.reference_date, o.flags) == (
+        "not_enrolled",
+        0,
+        Decimal("380"),
+        date(2024, 1, 5),
+        (),
+    )
+
+
+def test_winner_is_the_highest_subsidy_on_the_payment_date():
+    held = [rr.Held(TUOPIN, 20, date(2023, 1, 1)), rr.Held(DIBAO, 10, date(2023, 10, 2))]
+    o = rr.outcome_for(sunan(), as_of=date(2024, 1, 5), identities=held, paid=paid((date(2023, 10, 1), "280")))
+    # On 1 October only 已脱贫 was valid: the later 低保 changes nothing (no top-up: not paid in full).
+    assert (o.category_id, o.subsidy, o.status, o.topup) == (TUOPIN, Decimal("100"), "enrolled", 0)
+
+
+def test_top_up_month_is_the_month_after_the_certification():
+    held = [rr.Held(DIBAO, 10, date(2023, 12, 31))]
+    o = rr.outcome_for(sunan(), as_of=date(2024, 2, 1), identities=held, paid=paid((date(2023, 10, 1), "380")))
+    assert (o.topup, o.topup_month, o.fund_id) == (Decimal("310"), date(2024, 1, 1), 100)
+    # A certification not yet known on the as-of date owes nothing yet.
+    o = rr.outcome_for(sunan(), as_of=date(2023, 12, 30), identities=held, paid=paid((date(2023, 10, 1), "380")))
+    assert o.topup == 0
+
+
+def test_locked_values_win_over_the_rosters():
+    lock = rr.Locked(DIBAO, 10, 100, Decimal("310"), Decimal("0"), None, None)
+    held = [rr.Held(TEKUN, 10, date(2023, 1, 1))]
+    o = rr.outcome_for(
+        sunan(), as_of=date(2024, 1, 5), identities=held, paid=paid((date(2023, 10, 1), "70")), locked=lock
+    )
+    assert (o.category_id, o.subsidy, o.personal_due, o.status) == (DIBAO, Decimal("310"), Decimal("70"), "enrolled")
+
+
+def test_household_partial_needs_both_kinds():
+    assert rr.household_partial(["enrolled", "not_enrolled"])
+    assert rr.household_partial(["proxy_enrolled", "underpaid"])
+    assert not rr.household_partial(["enrolled", "proxy_enrolled"])
+    assert not rr.household_partial(["not_enrolled"])
+
+
+def test_id_check_character():
+    assert rr.id_number_valid("11010519491231002X")
+    assert not rr.id_number_valid("110105194912310021")
+    assert not rr.id_number_valid("1101051949123100")
