@@ -1,0 +1,23 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from quotas.models import QuotaTable
+from quotas.services import progress_snapshot_take
+
+
+class Command(BaseCommand):
+    help = "Take a progress snapshot of a county's quota table for a benefit year."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--county", required=True, help="6-digit county code")
+        parser.add_argument("--year", type=int, required=True, help="benefit year")
+
+    def handle(self, *args, county, year, **options):
+        table = QuotaTable.objects.filter(county__code=county, year=year).first()
+        if table is None:
+            raise CommandError(
+                _("No quota table for county %(county)s and year %(year)s.") % {"county": county, "year": year}
+            )
+        snapshot = progress_snapshot_take(table=table)
+        rows = snapshot.rows.count()
+        self.stdout.write(_("Snapshot taken: %(units)s units.") % {"units": rows})
