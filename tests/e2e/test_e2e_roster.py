@@ -1,0 +1,136 @@
+"""In Chromium: a department uploads a roster with errors, fixes it from the error workbook, confirms it;
+the bureau then finds the new people in the reconciliation results (the import triggers the run)."""
+
+from datetime import date
+
+import openpyxl
+import pytest
+
+from accounts.models import Role
+from accounts.services import staff_user_create
+from enrollment.models import ImportJob, ImportStatus, Person
+from enrollment.services import county_ensure
+from subsidies.models import Department, EnrolmentStatus, Identity, ReconciliationResult, ReconciliationRun
+from subsidies.policies import seed_policies_load
+from tests.accounts.dashboard_data import PASSWORD, id_number
+from tests.e2e.conftest import assert_chinese_page, login, logout
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.xdist_group("e2e"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+GOOD = [
+    (id_number(11), "马特困", "特困人员", "红湾寺镇"),
+    (id_number(12), "杨低保", "农村一、二类低保", "红湾寺镇"),
+    (id_number(13), "何低保", "农村一、二类低保", "皇城镇"),
+]
+
+
+@pytest.fixture
+def county():
+    county = county_ensure(code="620721")
+    seed_policies_load(counties=["620721"])  # 肃南 2024: 特困 full (proxy), 一二类低保 310 of 380
+    townships = {t.name: t for t in county.townships.all()}
+    for number, name, _category, township in GOOD:
+        Person.objects.create(
+            id_number=number, name=name, sex="M", birth_date=date(1980, 1, 1), county=county,
+            township=townships[township],
+        )  # fmt: skip
+    civil = Department.objects.get(code="civil_affairs")
+    staff_user_create(username="minzheng", password=PASSWORD, role=Role.DEPARTMENT, county=county, department=civil)
+    staff_user_create(username="bureau", password=PASSWORD, role=Role.BUREAU, county=county, full_name="局办公室")
+    return county
+
+
+def roster_xlsx(path, rows):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["身份证号码", "姓名", "人员类别", "乡镇"])
+    for row in rows:
+        sheet.append(list(row))
+    for cell in sheet["A"]:
+        cell.number_format = "@"  # the ID column as text, as the downloadable template has it
+    book.save(path)
+    return path
+
+
+def upload(page, path):
+    page.click("nav.main-nav a[data-nav=upload]")
+    assert_chinese_page(page)
+    # The roster as it stood on 1 January 2024: the people are certified for the whole 2024 benefit year.
+    page.fill("input[name=snapshot_date]", "2024-01-01")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("form.import-upload button[type=submit]")
+    page.wait_for_url("**/enrollment/imports/*/")
+    assert_chinese_page(page)
+
+
+def test_department_fixes_a_roster_from_the_error_workbook_and_the_bureau_sees_the_result(page, shot, county, tmp_path):
+    bad_id = id_number(14)[:-1] + ("0" if id_number(14)[-1] != "0" else "1")  # wrong check character
+    first = roster_xlsx(
+        tmp_path / "民政名册.xlsx",
+        [*GOOD, (bad_id, "错号码", "特困人员", "红湾寺镇"), (id_number(15), "错类别", "不存在的类别", "红湾寺镇")],
+    )
+    login(page, "minzheng", PASSWORD)
+    upload(page, first)
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.VALIDATED
+    assert (job.rows_accepted, job.rows_rejected) == (3, 2)
+    assert page.inner_text("dt:text-is('未通过') + dd") == "2"
+    # The bad rows inline, with their spreadsheet line (the header is line 1), column and reason.
+    bad = page.locator("main table.table tbody tr").all_inner_texts()
+    assert bad[0].split("\t")[:2] == ["5", "身份证号码"] and "校验码" in bad[0]
+    assert bad[0].split("\t")[2] == "620721********" + bad_id[-4:]  # masked for a department user
+    assert bad[1].split("\t")[:3] == ["6", "人员类别", "不存在的类别"] and "未知的人员类别" in bad[1]
+    # A roster is a full snapshot: nothing to confirm while rows are rejected.
+    assert page.locator("form[action$='/confirm/']").count() == 0
+    assert "名册是全量名单" in page.inner_text("main")
+    shot(page, "preview-with-errors", full_page=True)
+
+    with page.expect_download() as download_info:
+        page.click("a[href$='/errors/']")
+    workbook = tmp_path / "errors.xlsx"
+    download_info.value.save_as(workbook)
+    sheet = openpyxl.load_workbook(workbook).active
+    header = [c.value for c in sheet[1]]
+    assert header[-1] == "错误原因"
+    rejected = {row[1]: row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert set(rejected) == {"错号码", "错类别"}
+    assert all(reason for reason in rejected.values())
+
+    # Fixed: the wrong number corrected, the unknown category set to a real one.
+    fixed_rows = [
+        *GOOD,
+        (id_number(14), "错号码", "特困人员", "红湾寺镇"),
+        (id_number(15), "错类别", "特困人员", "皇城镇"),
+    ]
+    fixed = roster_xlsx(tmp_path / "民政名册-已改.xlsx", fixed_rows)
+    upload(page, fixed)
+    job = ImportJob.objects.latest("created_at")
+    assert (job.status, job.rows_accepted, job.rows_rejected) == (ImportStatus.VALIDATED, 5, 0)
+    shot(page, "preview-clean", full_page=True)
+    page.click("form[action$='/confirm/'] button[type=submit]")
+    page.wait_for_load_state()
+    job.refresh_from_db()
+    assert job.status == ImportStatus.COMMITTED
+    assert Identity.objects.filter(department__code="civil_affairs").count() == 5
+    assert page.inner_text("#import-status") == "已入库"
+    assert page.inner_text("dt:text-is('新增') + dd") == "5"
+    shot(page, "committed", full_page=True)
+    logout(page)
+
+    # The commit triggered an incremental reconciliation for 2024: the bureau sees the new people.
+    assert ReconciliationRun.objects.filter(county=county, year=2024).exists()
+    tekun = ReconciliationResult.objects.get(year=2024, id_number=GOOD[0][0])
+    assert tekun.status == EnrolmentStatus.PROXY_ENROLLED and tekun.category.name == "特困人员"
+    login(page, "bureau", PASSWORD)
+    assert "本月已报送" in page.inner_text("#panel-rosters")
+    page.click("nav.main-nav a[data-nav=results]")
+    page.fill("input[name=q]", "马特困")
+    page.click("form.filters button[type=submit], form.filter-form button[type=submit]")
+    page.wait_for_load_state()
+    rows = page.inner_text("table.table tbody")
+    assert ("马特困" in rows and "特困人员" in rows and "代缴参保" in rows) or "全额资助" in rows, rows
+    shot(page, "bureau-results")
