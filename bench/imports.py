@@ -1,0 +1,261 @@
+"""Import benchmarks on PostgreSQL: prints figures, ratios measured in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_imports \
+        .venv/bin/python bench/imports.py --rows 1000000 --roster-rows 250000 --xlsx-rows 100000 --iex-rows 20000
+
+1. register CSV (GBK) of N rows, fully validated and merged by our pipeline (in a child process, whose peak
+   RSS is read with resource.getrusage(RUSAGE_CHILDREN)), against `psql \\copy` of the same file into a table
+   with a unique index on the ID number;
+2. a roster snapshot diffed and committed against a previous one of the same size;
+3. an .xlsx roster;
+4. django-import-export's ModelResource on a sample, and our speed as a multiple of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+COUNTY = "620721"
+
+
+def django_setup():
+    import django
+
+    django.setup()
+
+
+def write_register(path: Path, rows: int, seed: int = 7) -> None:
+    from enrollment.idnumbers import make_id
+
+    rng = random.Random(seed)
+    base = datetime.date(1930, 1, 1)
+    townships = ["红湾寺镇", "皇城镇", "康乐镇", "马蹄藏族乡", "白银蒙古族乡", "大河乡", "祁丰藏族乡", "明花乡"]
+    with path.open("w", encoding="gbk", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["身份证号码", "姓名", "乡镇（街道）", "村（社区）", "户号", "与户主关系"])
+        for k in range(rows):
+            birth = base + datetime.timedelta(days=k % 33000)
+            number = make_id(COUNTY, birth, k // 33000 % 1000)
+            t = townships[k % 8]
+            w.writerow(
+                [
+                    number,
+                    "张" + "伟芳娜敏静丽强磊"[k % 8],
+                    t,
+                    f"{t[:2]}{k % 40}村",
+                    f"H{k // 4}",
+                    "户主" if k % 4 == 0 else "子女",
+                ]
+            )
+    del rng
+
+
+def write_roster(path: Path, ids: list[str], categories: list[str], seed: int, *, xlsx: bool = False) -> None:
+    rng = random.Random(seed)
+    header = ["身份证号码", "姓名", "人员类别", "认定日期"]
+    if xlsx:
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet()
+        ws.append(header)
+        for number in ids:
+            ws.append([number, "某人", rng.choice(categories), "2023-09-01"])
+        wb.save(path)
+        return
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for number in ids:
+            w.writerow([number, "某人", rng.choice(categories), "2023-09-01"])
+
+
+def child(kind: str, path: str, department: str | None, date: str | None) -> None:
+    """Run one import in this (child) process; prints the job's status."""
+    django_setup()
+    from enrollment.imports import import_file
+    from enrollment.services import county_ensure
+    from enrollment.signals import import_committed
+    from subsidies.models import Department
+
+    # Measure the import alone: reconciliation (which listens to this signal) is its own job and benchmark.
+    import_committed.receivers.clear()
+    county = county_ensure(code=COUNTY)
+    kwargs = {}
+    if department:
+        kwargs = {
+            "department": Department.objects.get(code=department),
+            "snapshot_date": datetime.date.fromisoformat(date),
+        }
+    started = time.perf_counter()
+    job = import_file(kind=kind, county=county, path=path, skip_rejected=True, **kwargs)
+    print(
+        f"in-process {time.perf_counter() - started:.2f} s",
+        job.status,
+        job.rows_accepted,
+        job.rows_rejected,
+        job.summary.get("result"),
+        flush=True,
+    )
+    if job.status != "committed":
+        sys.exit(1)
+
+
+def run_child(kind: str, path: Path, department: str | None = None, date: str | None = None) -> tuple[float, str]:
+    started = time.perf_counter()
+    cmd = [sys.executable, __file__, "--child", kind, str(path)]
+    if department:
+        cmd += ["--department", department, "--date", date]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ).stdout
+    return time.perf_counter() - started, out.strip().splitlines()[-1]
+
+
+def psql(sql: str) -> None:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+    subprocess.run(
+        ["psql", "-q", "-h", db["HOST"], "-p", str(db["PORT"] or 5432), "-U", db["USER"], db["NAME"], "-c", sql],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--roster-rows", type=int, default=25_000)
+    parser.add_argument("--xlsx-rows", type=int, default=10_000)
+    parser.add_argument("--iex-rows", type=int, default=2_000)
+    parser.add_argument("--child")
+    parser.add_argument("file", nargs="?")
+    parser.add_argument("--department")
+    parser.add_argument("--date")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.file, args.department, args.date)
+        return
+
+    django_setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit("bench/imports.py needs PostgreSQL: set DATABASE_URL=postgres://…/bench_imports")
+    call_command("migrate", verbosity=0)
+    from enrollment.models import Person
+    from enrollment.services import county_ensure
+    from subsidies.models import Category, Department
+
+    county = county_ensure(code=COUNTY)
+    with connection.cursor() as cur:
+        cur.execute(
+            "TRUNCATE subsidies_rosterchange, subsidies_identity, subsidies_rosterversion, subsidies_dirtyperson, "
+            "enrollment_payment, enrollment_person, enrollment_household, enrollment_importjob, "
+            "subsidies_reconciliationresult, enrollment_followupcase CASCADE"
+        )
+    civil = Department.objects.get(code="civil_affairs")
+    rural = Department.objects.get(code="rural_revitalization")
+    names = {civil: ["特困人员", "低保对象", "低保边缘家庭成员"], rural: ["返贫致贫人口", "监测对象"]}
+    for dept, labels in names.items():
+        for k, label in enumerate(labels):
+            Category.objects.get_or_create(
+                county=county, code=f"bench_{dept.code}_{k}", defaults={"name": label, "department": dept}
+            )
+    tmp = Path(tempfile.mkdtemp(prefix="bench-imports-"))
+    print(f"bench/imports.py  rows={args.rows} roster={args.roster_rows} xlsx={args.xlsx_rows} iex={args.iex_rows}")
+
+    # 1. register vs \copy
+    register = tmp / "register.csv"
+    t = time.perf_counter()
+    write_register(register, args.rows)
+    print(f"  wrote {register.stat().st_size / 1e6:.1f} MB register CSV in {time.perf_counter() - t:.1f} s")
+    psql("DROP TABLE IF EXISTS bench_copy")
+    psql(
+        "CREATE TABLE bench_copy (id_number varchar(18), name text, township text, village text, household text, "
+        "relation text); CREATE UNIQUE INDEX bench_copy_id ON bench_copy (id_number)"
+    )
+    t = time.perf_counter()
+    psql(f"\\copy bench_copy FROM '{register}' WITH (FORMAT csv, HEADER true, ENCODING 'GBK')")
+    copy_seconds = time.perf_counter() - t
+    psql("DROP TABLE bench_copy")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    ours, line = run_child("register", register)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"  psql \\copy into a uniquely indexed table: {copy_seconds:.2f} s")
+    print(f"  our register import (validate + stage + merge): {ours:.2f} s  [{line}]")
+    print(f"  ratio ours / \\copy: {ours / copy_seconds:.2f}x  (target <= 1.5x)")
+    print(f"  our rate: {args.rows / ours:,.0f} rows/s")
+    print(f"  peak RSS of the import process: {max(peak, before) / 1024:.0f} MB (target <= 500 MB)")
+    ids = list(Person.objects.values_list("id_number", flat=True)[: args.roster_rows + args.roster_rows // 10])
+
+    # 2. roster diff
+    n = args.roster_rows
+    v1, v2 = tmp / "roster_v1.csv", tmp / "roster_v2.csv"
+    write_roster(v1, ids[:n], names[civil], seed=1)
+    shift = n // 20
+    write_roster(v2, ids[shift : n + shift], names[civil], seed=2)  # 5% removed, 5% added, categories reshuffled
+    first, _ = run_child("roster", v1, "civil_affairs", "2024-01-01")
+    second, line = run_child("roster", v2, "civil_affairs", "2024-03-01")
+    print(f"  roster {n:,} rows, first version: {first:.2f} s")
+    print(f"  roster {n:,} rows diffed against the previous {n:,}: {second:.2f} s (target <= 10 s)  [{line}]")
+
+    # 3. xlsx roster
+    xlsx = tmp / "roster.xlsx"
+    t = time.perf_counter()
+    write_roster(xlsx, ids[: args.xlsx_rows], names[rural], seed=3, xlsx=True)
+    print(f"  wrote {args.xlsx_rows:,}-row .xlsx in {time.perf_counter() - t:.1f} s")
+    seconds, line = run_child("roster", xlsx, "rural_revitalization", "2024-01-01")
+    print(f"  .xlsx roster {args.xlsx_rows:,} rows: {seconds:.2f} s (target <= 15 s)  [{line}]")
+
+    # 4. django-import-export on a sample
+    import tablib
+    from import_export import resources
+
+    from enrollment.idnumbers import check
+
+    class PersonResource(resources.ModelResource):
+        class Meta:
+            model = Person
+            import_id_fields = ("id_number",)
+            fields = ("id_number", "name", "sex", "birth_date", "county", "relation")
+
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE enrollment_person CASCADE")
+    data = tablib.Dataset(headers=["id_number", "name", "sex", "birth_date", "county", "relation"])
+    with register.open(encoding="gbk", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        for k, row in enumerate(reader):
+            if k >= args.iex_rows:
+                break
+            c = check(row[0])  # given to it for free: a plain ModelResource cannot derive these
+            data.append([c.value, row[1], c.sex, c.birth_date.isoformat(), county.pk, row[5]])
+    t = time.perf_counter()
+    result = PersonResource().import_data(data, dry_run=False, use_transactions=True)
+    iex = time.perf_counter() - t
+    iex_rate = args.iex_rows / iex
+    print(
+        f"  django-import-export ModelResource, {args.iex_rows:,} rows: {iex:.2f} s = {iex_rate:,.0f} rows/s "
+        f"(errors: {result.has_errors()})"
+    )
+    print(f"  our speed as a multiple of django-import-export: {(args.rows / ours) / iex_rate:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
