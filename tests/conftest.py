@@ -1,5 +1,7 @@
 """Shared fixtures: real PostgreSQL/SQLite through pytest-django, a real Celery worker on the real Redis."""
 
+from contextlib import contextmanager
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -27,24 +29,48 @@ def require_postgres():
         pytest.fail("this test needs PostgreSQL: run it with DATABASE_URL=postgres://… (make test does)")
 
 
-@pytest.fixture
-def celery_worker(transactional_db):
+@contextmanager
+def running_worker():
     """A real Celery worker thread consuming from the real Redis broker, against the test database.
 
-    Tests using it must commit their data (transactional_db) so the worker's own connection sees it.
+    Tasks are sent to Redis (not run eagerly) while it runs. Tests using it must commit their data
+    (transactional_db) so the worker's own connection sees it.
     """
+    with broker_queue(), worker_thread() as worker:
+        yield worker
+
+
+@contextmanager
+def worker_thread():
+    """The worker alone, taking what is already queued: inside `broker_queue`, for a test that queues first."""
     from celery.contrib.testing.worker import start_worker
 
+    from config.celery import app
+
+    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=True, shutdown_timeout=30) as worker:
+        yield worker
+
+
+@contextmanager
+def broker_queue():
+    """Tasks go to this test process's own queue on the real Redis, emptied first; eager again afterwards."""
     from config.celery import app
 
     if not settings.CELERY_BROKER_URL:
         pytest.fail("CELERY_BROKER_URL is not set: the worker tests need the real Redis (make test sets it)")
     app.loader.import_task_module("celery.contrib.testing.tasks")
+    eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
     try:
-        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=True, shutdown_timeout=30) as worker:
-            yield worker
+        yield app
     finally:
-        app.conf.task_always_eager = True
+        app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker for the whole test (see `running_worker`)."""
+    with running_worker() as worker:
+        yield worker

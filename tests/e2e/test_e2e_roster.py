@@ -1,19 +1,14 @@
 """In Chromium: a department uploads a roster with errors, fixes it from the error workbook, confirms it;
 the bureau then finds the new people in the reconciliation results (the import triggers the run)."""
 
-from datetime import date
-
 import openpyxl
 import pytest
 
-from accounts.models import Role
-from accounts.services import staff_user_create
-from enrollment.models import ImportJob, ImportStatus, Person
-from enrollment.services import county_ensure
-from subsidies.models import Department, EnrolmentStatus, Identity, ReconciliationResult, ReconciliationRun
-from subsidies.policies import seed_policies_load
+from enrollment.models import ImportJob, ImportStatus
+from subsidies.models import EnrolmentStatus, Identity, ReconciliationResult, ReconciliationRun
 from tests.accounts.dashboard_data import PASSWORD, id_number
-from tests.e2e.conftest import assert_chinese_page, login, logout
+from tests.e2e.conftest import login, logout
+from tests.e2e.roster_data import GOOD, roster_county, roster_xlsx, upload
 
 pytestmark = [
     pytest.mark.e2e,
@@ -21,50 +16,10 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-GOOD = [
-    (id_number(11), "马特困", "特困人员", "红湾寺镇"),
-    (id_number(12), "杨低保", "农村一、二类低保", "红湾寺镇"),
-    (id_number(13), "何低保", "农村一、二类低保", "皇城镇"),
-]
-
 
 @pytest.fixture
 def county():
-    county = county_ensure(code="620721")
-    seed_policies_load(counties=["620721"])  # 肃南 2024: 特困 full (proxy), 一二类低保 310 of 380
-    townships = {t.name: t for t in county.townships.all()}
-    for number, name, _category, township in GOOD:
-        Person.objects.create(
-            id_number=number, name=name, sex="M", birth_date=date(1980, 1, 1), county=county,
-            township=townships[township],
-        )  # fmt: skip
-    civil = Department.objects.get(code="civil_affairs")
-    staff_user_create(username="minzheng", password=PASSWORD, role=Role.DEPARTMENT, county=county, department=civil)
-    staff_user_create(username="bureau", password=PASSWORD, role=Role.BUREAU, county=county, full_name="局办公室")
-    return county
-
-
-def roster_xlsx(path, rows):
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["身份证号码", "姓名", "人员类别", "乡镇"])
-    for row in rows:
-        sheet.append(list(row))
-    for cell in sheet["A"]:
-        cell.number_format = "@"  # the ID column as text, as the downloadable template has it
-    book.save(path)
-    return path
-
-
-def upload(page, path):
-    page.click("nav.main-nav a[data-nav=upload]")
-    assert_chinese_page(page)
-    # The roster as it stood on 1 January 2024: the people are certified for the whole 2024 benefit year.
-    page.fill("input[name=snapshot_date]", "2024-01-01")
-    page.set_input_files("input[name=file]", str(path))
-    page.click("form.import-upload button[type=submit]")
-    page.wait_for_url("**/enrollment/imports/*/")
-    assert_chinese_page(page)
+    return roster_county()
 
 
 def test_department_fixes_a_roster_from_the_error_workbook_and_the_bureau_sees_the_result(page, shot, county, tmp_path):
