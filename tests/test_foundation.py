@@ -1,5 +1,6 @@
 """The foundation: Chinese pages, demo users, role constraints, the real worker, the shipped catalogue."""
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -110,3 +111,24 @@ def test_zh_hans_catalogues_are_complete_and_compiled(tmp_path):
         fresh = tmp_path / "fresh.mo"
         subprocess.run(["msgfmt", "--check-format", "-o", str(fresh), str(po)], check=True)
         assert fresh.read_bytes() == mo.read_bytes(), f"{mo} is stale: run make messages"
+
+
+def _translations(po: Path) -> dict[tuple[str, str], str]:
+    """(msgctxt, msgid) -> msgstr for the single-line entries of a catalogue made with --no-wrap."""
+    string = r'"((?:[^"\\]|\\.)*)"'
+    entry = re.compile(rf"^(?:msgctxt {string}\n)?msgid {string}\nmsgstr {string}$", re.M)
+    matches = entry.finditer(po.read_text(encoding="utf-8"))
+    return {(m.group(1) or "", m.group(2)): m.group(3) for m in matches if m.group(2)}
+
+
+def test_one_translation_per_message_across_the_catalogues():
+    """The project catalogue (LOCALE_PATHS) wins over an app's: a message translated two ways would show the
+    project's wording everywhere while the app's catalogue claims another, so each message has one wording."""
+    seen: dict[tuple[str, str], tuple[str, Path]] = {}
+    conflicts = []
+    for po in _po_files():
+        for key, text in _translations(po).items():
+            if key in seen and seen[key][0] != text:
+                conflicts.append(f"{key[1]!r}: {seen[key][0]!r} ({seen[key][1]}) vs {text!r} ({po})")
+            seen.setdefault(key, (text, po))
+    assert not conflicts, "\n".join(conflicts)
