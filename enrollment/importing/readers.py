@@ -2,8 +2,10 @@
 
 Pure Python (no Django models): `open_table(path)` detects the format by content and the encoding by
 decoding, finds the header row (title rows above it are skipped), maps Chinese header aliases to fields,
-and yields rows one at a time with their line numbers. Nothing holds the whole file in memory, except
-.xls (at most 65,536 rows by the format).
+and yields rows one at a time with their line numbers. CSV is streamed. An .xlsx sheet is read in bulk by
+python-calamine (Rust, about 100 bytes of memory per cell, 20-40 times faster than openpyxl); a sheet whose XML is
+larger than `XLSX_BULK_MAX_XML` is streamed with openpyxl instead, so memory stays bounded. .xls is read whole
+(at most 65,536 rows by the format).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 from enrollment.idnumbers import _, translate
@@ -245,7 +248,53 @@ def _csv_rows(path, encoding):
     return rows(), fh.close, estimate
 
 
+XLSX_BULK_MAX_XML = 96 * 1024**2  # larger sheets (about half a million rows and more) are streamed
+
+
 def _xlsx_rows(path):
+    """(rows, close, estimate) for the first sheet: python-calamine in bulk, openpyxl streaming for huge sheets.
+
+    Both yield what openpyxl's values_only rows give: None for an empty cell, str, int/float, bool, and
+    date/datetime for date-formatted numbers; line numbers count from the sheet's first row.
+    """
+    if _largest_sheet_xml(path) > XLSX_BULK_MAX_XML:
+        return _xlsx_rows_streamed(path)
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheet = book.get_sheet_by_index(0)
+    except Exception as exc:
+        raise ReadError(_("The file is not a readable .xlsx workbook.")) from exc
+    # The range starts at the first used cell: keep line numbers and column positions as the sheet has them.
+    first_row, first_col = sheet.start if sheet.height else (0, 0)
+    pad = [None] * first_col
+
+    def rows():
+        line = first_row
+        for cells in sheet.iter_rows():
+            line += 1
+            if "" in cells:
+                cells = [None if c == "" else c for c in cells]
+            yield line, pad + cells if pad else cells
+
+    return rows(), book.close, first_row + sheet.height
+
+
+def _largest_sheet_xml(path) -> int:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return max(
+                (i.file_size for i in zf.infolist() if i.filename.startswith("xl/worksheets/")),
+                default=0,
+            )
+    except (zipfile.BadZipFile, OSError):
+        return 0  # the reader below says what is wrong with the file
+
+
+def _xlsx_rows_streamed(path):
     import openpyxl
 
     try:
@@ -317,21 +366,34 @@ def parse_date(value) -> datetime.date | None:
     """
     if value is None or value == "":
         return None
+    if value.__class__ is str:
+        return _parse_date_text(value)  # a file repeats its dates: parsed once each
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _date_from_number(value)
-    s = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(value)).strip())
-    s = re.sub(r"\s*([年月日/.-])\s*", r"\1", s)
+    return _parse_date_text(str(value))
+
+
+_SPACE_RUN = re.compile(r"\s+")
+_SPACE_AROUND_SEPARATOR = re.compile(r"\s*([年月日/.-])\s*")
+_SERIAL = re.compile(r"\d{1,5}(\.0+)?")
+
+
+@lru_cache(maxsize=4096)
+def _parse_date_text(value: str) -> datetime.date | None:
+    """parse_date for text; cached (a ValueError is raised again each time, never cached)."""
+    s = _SPACE_RUN.sub(" ", unicodedata.normalize("NFKC", value).strip())
+    s = _SPACE_AROUND_SEPARATOR.sub(r"\1", s)
     if not s:
         return None
     for pattern in _DATE_PATTERNS:
         m = pattern.match(s)
         if m:
             return datetime.date(int(m[1]), int(m[2]), int(m[3]))
-    if re.fullmatch(r"\d{1,5}(\.0+)?", s):
+    if _SERIAL.fullmatch(s):
         return _date_from_number(float(s))
     raise ValueError(s)
 
