@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import mask_id_number
+from enrollment import idnumbers
 from enrollment.importing.readers import FIELD_LABELS, label_key, parse_date, text
 from enrollment.importing.staging import Stage, sql_day_before, sql_distinct, sql_greatest
 from enrollment.imports import PREVIEW_ROWS, Importer, ImportError_, Problem, mark_dirty_sql
@@ -30,6 +31,14 @@ from enrollment.models import ImportKind, Township, Village
 from .models import Category, Department, RosterVersion
 
 OPEN = "i.county_id = %s AND i.department_id = %s AND i.ended_by_id IS NULL"
+_MISSING = object()
+_BAD_DATE = object()
+_MEMO_MAX = 10_000
+
+
+def _memo_key(value):
+    """A dict key that tells 1, 1.0 and True apart (they are judged differently as cells)."""
+    return value if value.__class__ is str else (value.__class__, value)
 
 
 def category_index(*, county_id: int) -> dict[str, tuple[int, int, str]]:
@@ -94,56 +103,110 @@ class RosterImporter(Importer):
             "unknown_village": _("Unknown village in this township."),
         }
         self._departments = dict(Department.objects.values_list("pk", "name"))
+        c = columns.get
+        self._idx = tuple(c(f) for f in ("id_number", "name", "category", "valid_from", "valid_to"))
+        self._place_idx = (c("township"), c("village"))
+        # A roster repeats a handful of categories, dates and places: each distinct cell value is judged once.
+        self._category_memo: dict = {}
+        self._date_memo: dict = {}
+        self._place_memo: dict = {}
         return []
+
+    def _category(self, raw) -> tuple[int | None, Problem | None]:
+        """(category id, None) or (None, the problem) for a category cell; memoised per distinct value."""
+        key = _memo_key(raw)
+        found = self._category_memo.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+        problem = None
+        category_id = None
+        if not text(raw):
+            problem = Problem("category", "", self.msgs["no_category"])
+        else:
+            hit = self.categories.get(label_key(raw))
+            if hit is None:
+                problem = Problem("category", raw, self.msgs["unknown_category"])
+            elif hit[1] != self.department.pk:
+                problem = Problem(
+                    "category",
+                    raw,
+                    self.msgs["other_department"] % {"department": self._departments.get(hit[1], "")},
+                )
+            else:
+                category_id = hit[0]
+        found = (category_id, problem)
+        if len(self._category_memo) < _MEMO_MAX:
+            self._category_memo[key] = found
+        return found
+
+    def _date(self, raw):
+        """parse_date memoised per distinct cell value; _BAD_DATE when the cell is not a date."""
+        key = _memo_key(raw)
+        found = self._date_memo.get(key, _MISSING)
+        if found is _MISSING:
+            try:
+                found = parse_date(raw)
+            except (ValueError, OverflowError):
+                found = _BAD_DATE
+            if len(self._date_memo) < _MEMO_MAX:
+                self._date_memo[key] = found
+        return found
+
+    def _place_warning(self, township: str, village: str) -> Problem | None:
+        key = (township, village)
+        found = self._place_memo.get(key, _MISSING)
+        if found is _MISSING:
+            found = None
+            if township and label_key(township) not in self.townships:
+                found = Problem("township", township, self.msgs["unknown_township"])
+            elif village and (label_key(township), label_key(village)) not in self.villages and township:
+                found = Problem("village", village, self.msgs["unknown_village"])
+            if len(self._place_memo) < _MEMO_MAX:
+                self._place_memo[key] = found
+        return found
 
     def clean(self, line, cells):
         errors: list[Problem] = []
         warnings: list[Problem] = []
-        raw_id = self.cell(cells, "id_number")
-        checked = self.check_id(raw_id, errors, warnings)
-        name = text(self.cell(cells, "name"))
+        n = len(cells)
+        i_id, i_name, i_cat, i_from, i_to = self._idx
+        raw_id = cells[i_id] if i_id < n else None
+        checked = idnumbers.check(raw_id, today=self.today)
+        if checked.errors:
+            errors.extend(Problem("id_number", raw_id, idnumbers.message(c)) for c in checked.errors)
+        elif checked.warnings:
+            warnings.extend(Problem("id_number", raw_id, idnumbers.message(c)) for c in checked.warnings)
+        name = text(cells[i_name] if i_name < n else None)
         if not name:
             errors.append(Problem("name", "", self.msgs["name"]))
         elif len(name) > 50:
             errors.append(Problem("name", name, self.msgs["long"]))
-        raw_cat = self.cell(cells, "category")
-        category_id = None
-        if not text(raw_cat):
-            errors.append(Problem("category", "", self.msgs["no_category"]))
-        else:
-            found = self.categories.get(label_key(raw_cat))
-            if found is None:
-                errors.append(Problem("category", raw_cat, self.msgs["unknown_category"]))
-            elif found[1] != self.department.pk:
-                errors.append(
-                    Problem(
-                        "category",
-                        raw_cat,
-                        self.msgs["other_department"] % {"department": self._departments.get(found[1], "")},
-                    )
-                )
-            else:
-                category_id = found[0]
-        dates = {}
-        for field in ("valid_from", "valid_to"):
-            raw = self.cell(cells, field)
-            try:
-                dates[field] = parse_date(raw)
-            except (ValueError, OverflowError):
-                dates[field] = None
-                errors.append(Problem(field, raw, self.msgs["date"]))
-        valid_from, valid_to = dates["valid_from"], dates["valid_to"]
+        category_id, problem = self._category(cells[i_cat] if i_cat < n else None)
+        if problem is not None:
+            errors.append(problem)
+        raw_from = cells[i_from] if i_from is not None and i_from < n else None
+        raw_to = cells[i_to] if i_to is not None and i_to < n else None
+        valid_from = self._date(raw_from)
+        if valid_from is _BAD_DATE:
+            valid_from = None
+            errors.append(Problem("valid_from", raw_from, self.msgs["date"]))
+        valid_to = self._date(raw_to)
+        if valid_to is _BAD_DATE:
+            valid_to = None
+            errors.append(Problem("valid_to", raw_to, self.msgs["date"]))
         if valid_from and valid_from > self.snapshot:
-            errors.append(Problem("valid_from", self.cell(cells, "valid_from"), self.msgs["future_from"]))
+            errors.append(Problem("valid_from", raw_from, self.msgs["future_from"]))
         if valid_to and valid_to < (valid_from or self.snapshot):
             key = "order" if valid_from else "end_before_snapshot"
-            errors.append(Problem("valid_to", self.cell(cells, "valid_to"), self.msgs[key]))
-        township = text(self.cell(cells, "township"))[:50]
-        village = text(self.cell(cells, "village"))[:50]
-        if township and label_key(township) not in self.townships:
-            warnings.append(Problem("township", township, self.msgs["unknown_township"]))
-        elif village and (label_key(township), label_key(village)) not in self.villages and township:
-            warnings.append(Problem("village", village, self.msgs["unknown_village"]))
+            errors.append(Problem("valid_to", raw_to, self.msgs[key]))
+        i_tw, i_vil = self._place_idx
+        township = text(cells[i_tw]) if i_tw is not None and i_tw < n else ""
+        village = text(cells[i_vil]) if i_vil is not None and i_vil < n else ""
+        township, village = township[:50], village[:50]
+        if township or village:
+            warning = self._place_warning(township, village)
+            if warning is not None:
+                warnings.append(warning)
         if errors:
             return None, None, errors, warnings
         row = (line, checked.value, name, category_id, valid_from, valid_to, township, village)
@@ -157,24 +220,21 @@ class RosterImporter(Importer):
     def preview(self, stage):
         s = stage.name
         with connection.cursor() as cur:
-            cur.execute(f"SELECT count(*) FROM {s}")
-            total = cur.fetchone()[0]
             counts = self._diff_counts(cur, s)
+            # One pass over the register for both the name check and the people it does not know.
+            cur.execute(
+                "SELECT SUM(CASE WHEN p.id IS NULL THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN p.name <> s.name THEN 1 ELSE 0 END) "
+                f"FROM {s} s LEFT JOIN enrollment_person p ON p.id_number = s.id_number"
+            )
+            not_in_register, mismatch_count = (v or 0 for v in cur.fetchone())
             cur.execute(
                 f"SELECT s.line, s.id_number, s.name, p.name FROM {s} s JOIN enrollment_person p "
-                "ON p.id_number = s.id_number WHERE p.name <> s.name ORDER BY s.line"
+                "ON p.id_number = s.id_number WHERE p.name <> s.name ORDER BY s.line LIMIT %s",
+                [PREVIEW_ROWS],
             )
-            mismatches = cur.fetchmany(PREVIEW_ROWS)
-            cur.execute(
-                f"SELECT count(*) FROM {s} s JOIN enrollment_person p ON p.id_number = s.id_number "
-                "WHERE p.name <> s.name"
-            )
-            mismatch_count = cur.fetchone()[0]
-            cur.execute(
-                f"SELECT count(*) FROM {s} s WHERE NOT EXISTS "
-                "(SELECT 1 FROM enrollment_person p WHERE p.id_number = s.id_number)"
-            )
-            not_in_register = cur.fetchone()[0]
+            mismatches = cur.fetchall()
+        total = counts.pop("rows")
         reason = _("The name differs from the register's (%(name)s).")
         warn_rows = [
             {
@@ -194,25 +254,46 @@ class RosterImporter(Importer):
         }, warn_rows
 
     def _diff_counts(self, cur, s: str) -> dict:
+        """Rows in the file, and what a commit now would add, remove and change (two joins, no table written)."""
+        cur.execute(f"SELECT count(*) FROM {s}")
+        total = cur.fetchone()[0]
         cur.execute(
-            f"SELECT count(*) FROM {s} s WHERE NOT EXISTS (SELECT 1 FROM subsidies_identity i WHERE {OPEN} "
-            "AND i.id_number = s.id_number)",
+            "SELECT SUM(CASE WHEN i.id IS NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN i.id IS NOT NULL AND i.category_id <> s.category_id THEN 1 ELSE 0 END) "
+            f"FROM {s} s LEFT JOIN subsidies_identity i ON i.id_number = s.id_number AND {OPEN}",
             self._params(),
         )
-        added = cur.fetchone()[0]
+        added, changed = (v or 0 for v in cur.fetchone())
         cur.execute(
             f"SELECT count(*) FROM subsidies_identity i WHERE {OPEN} AND NOT EXISTS "
             f"(SELECT 1 FROM {s} s WHERE s.id_number = i.id_number)",
             self._params(),
         )
         removed = cur.fetchone()[0]
-        cur.execute(
-            f"SELECT count(*) FROM subsidies_identity i JOIN {s} s ON s.id_number = i.id_number "
-            f"WHERE {OPEN} AND i.category_id <> s.category_id",
-            self._params(),
+        return {"rows": total, "added": added, "removed": removed, "changed": changed}
+
+    def _create_diff(self, cur, s: str) -> str:
+        """The snapshot joined once with the open identities (a full outer join written as two halves, which
+        SQLite also runs): one row per (file row, open identity) pair, per unmatched file row (added) and per
+        unmatched identity (removed). Every later step reads this table instead of joining again."""
+        d = f"{s}_diff"
+        select = (
+            "SELECT s.line, s.id_number AS s_id, s.name, s.category_id, s.valid_from, s.valid_to, s.township, "
+            "s.village, i.id AS identity_id, i.id_number AS i_id, i.name AS i_name, i.category_id AS i_category_id, "
+            "i.valid_to AS i_valid_to, i.township_name AS i_township, i.village_name AS i_village "
         )
-        changed = cur.fetchone()[0]
-        return {"added": added, "removed": removed, "changed": changed}
+        unlogged = "UNLOGGED " if connection.vendor == "postgresql" else ""
+        cur.execute(f"DROP TABLE IF EXISTS {d}")
+        cur.execute(
+            f"CREATE {unlogged}TABLE {d} AS {select}"
+            f"FROM {s} s LEFT JOIN subsidies_identity i ON i.id_number = s.id_number AND {OPEN} "
+            f"UNION ALL {select}"
+            f"FROM subsidies_identity i LEFT JOIN {s} s ON s.id_number = i.id_number WHERE {OPEN} AND s.line IS NULL",
+            [*self._params(), *self._params()],
+        )
+        # The planner needs the row counts (the joins below go by identity id).
+        cur.execute(f"ANALYZE {d}")
+        return d
 
     def commit(self, stage):
         s = stage.name
@@ -237,72 +318,68 @@ class RosterImporter(Importer):
         v = version.pk
         now = timezone.now()
         before = snapshot - datetime.timedelta(days=1)
+        removed = "d.s_id IS NULL"
+        added = "d.identity_id IS NULL"
+        both = "d.s_id IS NOT NULL AND d.identity_id IS NOT NULL"
         with connection.cursor() as cur:
+            d = self._create_diff(cur, s)
             # 1. The diff, stored as RosterChange rows.
-            cur.execute(
+            change = (
                 "INSERT INTO subsidies_rosterchange (version_id, kind, id_number, name, old_category_id, "
-                f"new_category_id) SELECT %s, 'removed', i.id_number, i.name, i.category_id, NULL "
-                f"FROM subsidies_identity i WHERE {OPEN} AND NOT EXISTS "
-                f"(SELECT 1 FROM {s} s WHERE s.id_number = i.id_number)",
-                [v, *self._params()],
+                "new_category_id) "
             )
             cur.execute(
-                "INSERT INTO subsidies_rosterchange (version_id, kind, id_number, name, old_category_id, "
-                f"new_category_id) SELECT %s, 'changed', s.id_number, s.name, i.category_id, s.category_id "
-                f"FROM subsidies_identity i JOIN {s} s ON s.id_number = i.id_number "
-                f"WHERE {OPEN} AND i.category_id <> s.category_id",
-                [v, *self._params()],
+                change + f"SELECT %s, 'removed', d.i_id, d.i_name, d.i_category_id, NULL FROM {d} d WHERE {removed}",
+                [v],
             )
             cur.execute(
-                "INSERT INTO subsidies_rosterchange (version_id, kind, id_number, name, old_category_id, "
-                f"new_category_id) SELECT %s, 'added', s.id_number, s.name, NULL, s.category_id FROM {s} s "
-                f"WHERE NOT EXISTS (SELECT 1 FROM subsidies_identity i WHERE {OPEN} AND i.id_number = s.id_number)",
-                [v, *self._params()],
+                change + "SELECT %s, 'changed', d.s_id, d.name, d.i_category_id, d.category_id "
+                f"FROM {d} d WHERE {both} AND d.i_category_id <> d.category_id",
+                [v],
+            )
+            cur.execute(
+                change + f"SELECT %s, 'added', d.s_id, d.name, NULL, d.category_id FROM {d} d WHERE {added}",
+                [v],
             )
             # 2. Mark dirty: every change, and unchanged identities whose end date moves.
             cur.execute(
                 mark_dirty_sql(
-                    "SELECT id_number FROM subsidies_rosterchange WHERE version_id = %s UNION "
-                    f"SELECT i.id_number FROM subsidies_identity i JOIN {s} s ON s.id_number = i.id_number "
-                    f"WHERE {OPEN} AND i.category_id = s.category_id AND ("
-                    + sql_distinct("i.valid_to", "s.valid_to")
-                    + ")"
+                    f"SELECT COALESCE(d.s_id, d.i_id) AS id_number FROM {d} d WHERE {removed} OR {added} "
+                    "OR d.i_category_id <> d.category_id OR " + sql_distinct("d.i_valid_to", "d.valid_to")
                 ),
-                [county, now, v, *self._params()],
+                [county, now],
             )
             # 3. Unchanged people: follow the file's end date, name and place.
             cur.execute(
-                "UPDATE subsidies_identity AS i SET valid_to = s.valid_to, name = s.name, "
-                f"township_name = s.township, village_name = s.village FROM {s} s "
-                f"WHERE s.id_number = i.id_number AND {OPEN} AND i.category_id = s.category_id AND ("
+                "UPDATE subsidies_identity AS i SET valid_to = d.valid_to, name = d.name, "
+                f"township_name = d.township, village_name = d.village FROM {d} d "
+                f"WHERE i.id = d.identity_id AND {both} AND d.i_category_id = d.category_id AND ("
                 + " OR ".join(
-                    sql_distinct(f"i.{a}", f"s.{b}")
+                    sql_distinct(f"d.{a}", f"d.{b}")
                     for a, b in (
-                        ("valid_to", "valid_to"),
-                        ("name", "name"),
-                        ("township_name", "township"),
-                        ("village_name", "village"),
+                        ("i_valid_to", "valid_to"),
+                        ("i_name", "name"),
+                        ("i_township", "township"),
+                        ("i_village", "village"),
                     )
                 )
-                + ")",
-                self._params(),
+                + ")"
             )
             # 4. Removed people: certified until the day before the snapshot (or an earlier end date).
             cur.execute(
                 "UPDATE subsidies_identity AS i SET ended_by_id = %s, valid_to = CASE "
                 "WHEN i.valid_to IS NOT NULL AND i.valid_to < %s THEN i.valid_to "
-                f"ELSE {sql_greatest('i.valid_from', '%s')} END "
-                f"WHERE {OPEN} AND NOT EXISTS (SELECT 1 FROM {s} s WHERE s.id_number = i.id_number)",
-                [v, before, before, *self._params()],
+                f"ELSE {sql_greatest('i.valid_from', '%s')} END FROM {d} d WHERE i.id = d.identity_id AND {removed}",
+                [v, before, before],
             )
             # 5. Changed category: the old identity ends the day before the new one starts.
-            new_start = "COALESCE(s.valid_from, %s)"
+            new_start = "COALESCE(d.valid_from, %s)"
             cur.execute(
                 "UPDATE subsidies_identity AS i SET ended_by_id = %s, valid_to = CASE "
                 f"WHEN i.valid_to IS NOT NULL AND i.valid_to < {new_start} THEN i.valid_to "
-                f"ELSE {sql_greatest('i.valid_from', sql_day_before(new_start))} END FROM {s} s "
-                f"WHERE s.id_number = i.id_number AND {OPEN} AND i.category_id <> s.category_id",
-                [v, snapshot, snapshot, *self._params()],
+                f"ELSE {sql_greatest('i.valid_from', sql_day_before(new_start))} END FROM {d} d "
+                f"WHERE i.id = d.identity_id AND {both} AND d.i_category_id <> d.category_id",
+                [v, snapshot, snapshot],
             )
             # 6. New identities for added people and changed categories: every row without an open identity
             #    left (the changed ones were just ended).
@@ -311,13 +388,14 @@ class RosterImporter(Importer):
                 "township_name, village_name, valid_from, valid_to, version_id, ended_by_id) "
                 "SELECT %s, %s, s.category_id, s.id_number, s.name, s.township, s.village, "
                 f"COALESCE(s.valid_from, %s), s.valid_to, %s, NULL FROM {s} s WHERE NOT EXISTS "
-                f"(SELECT 1 FROM subsidies_identity i WHERE {OPEN} AND i.id_number = s.id_number)",
-                [county, department, snapshot, v, *self._params()],
+                f"(SELECT 1 FROM {d} d WHERE d.s_id = s.id_number AND d.i_category_id = d.category_id)",
+                [county, department, snapshot, v],
             )
             cur.execute(f"SELECT count(*) FROM {s}")
             total = cur.fetchone()[0]
             cur.execute("SELECT kind, count(*) FROM subsidies_rosterchange WHERE version_id = %s GROUP BY kind", [v])
             counts = dict(cur.fetchall())
+            cur.execute(f"DROP TABLE {d}")
         version.rows = total
         version.added = counts.get("added", 0)
         version.removed = counts.get("removed", 0)
