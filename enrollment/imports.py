@@ -367,9 +367,11 @@ def import_job_commit(*, job_id: int, skip_rejected: bool = False) -> ImportJob:
             if connection.vendor == "postgresql":
                 # The merge writes every index of the touched tables; do not wait for the WAL flush at COMMIT.
                 # Atomicity is unchanged (the job row commits with the data); a crash in the next ~0.2 s may
-                # lose the whole import, never part of it.
+                # lose the whole import, never part of it. The merge's hash joins and DISTINCTs over a few
+                # hundred thousand rows fit in 64 MB instead of spilling to disk in batches.
                 with connection.cursor() as cur:
                     cur.execute("SET LOCAL synchronous_commit TO OFF")
+                    cur.execute("SET LOCAL work_mem TO '64MB'")
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
             if locked.status == ImportStatus.COMMITTED:
                 return locked

@@ -254,43 +254,48 @@ class RosterImporter(Importer):
         }, warn_rows
 
     def _diff_counts(self, cur, s: str) -> dict:
-        """Rows in the file, and what a commit now would add, remove and change (two joins, no table written)."""
+        """Rows in the file, and what a commit now would add, remove and change (no table written).
+
+        An open identity matches at most one file row (ID numbers are unique in the staging table), so
+        removed = open identities - matched (file row, identity) pairs.
+        """
         cur.execute(f"SELECT count(*) FROM {s}")
         total = cur.fetchone()[0]
+        cur.execute(f"SELECT count(*) FROM subsidies_identity i WHERE {OPEN}", self._params())
+        open_total = cur.fetchone()[0]
         cur.execute(
-            "SELECT SUM(CASE WHEN i.id IS NULL THEN 1 ELSE 0 END), "
+            "SELECT SUM(CASE WHEN i.id IS NULL THEN 1 ELSE 0 END), SUM(CASE WHEN i.id IS NULL THEN 0 ELSE 1 END), "
             "SUM(CASE WHEN i.id IS NOT NULL AND i.category_id <> s.category_id THEN 1 ELSE 0 END) "
             f"FROM {s} s LEFT JOIN subsidies_identity i ON i.id_number = s.id_number AND {OPEN}",
             self._params(),
         )
-        added, changed = (v or 0 for v in cur.fetchone())
-        cur.execute(
-            f"SELECT count(*) FROM subsidies_identity i WHERE {OPEN} AND NOT EXISTS "
-            f"(SELECT 1 FROM {s} s WHERE s.id_number = i.id_number)",
-            self._params(),
-        )
-        removed = cur.fetchone()[0]
-        return {"rows": total, "added": added, "removed": removed, "changed": changed}
+        added, matched, changed = (v or 0 for v in cur.fetchone())
+        return {"rows": total, "added": added, "removed": open_total - matched, "changed": changed}
 
     def _create_diff(self, cur, s: str) -> str:
-        """The snapshot joined once with the open identities (a full outer join written as two halves, which
-        SQLite also runs): one row per (file row, open identity) pair, per unmatched file row (added) and per
-        unmatched identity (removed). Every later step reads this table instead of joining again."""
+        """The snapshot joined once with the open identities: one row per (file row, open identity) pair, per
+        unmatched file row (added) and per unmatched identity (removed). Every later step reads this table
+        instead of joining again. PostgreSQL runs it as one hash full join; elsewhere it is two halves."""
         d = f"{s}_diff"
         select = (
             "SELECT s.line, s.id_number AS s_id, s.name, s.category_id, s.valid_from, s.valid_to, s.township, "
             "s.village, i.id AS identity_id, i.id_number AS i_id, i.name AS i_name, i.category_id AS i_category_id, "
             "i.valid_to AS i_valid_to, i.township_name AS i_township, i.village_name AS i_village "
         )
-        unlogged = "UNLOGGED " if connection.vendor == "postgresql" else ""
+        identities = f"(SELECT * FROM subsidies_identity i WHERE {OPEN}) i"
         cur.execute(f"DROP TABLE IF EXISTS {d}")
-        cur.execute(
-            f"CREATE {unlogged}TABLE {d} AS {select}"
-            f"FROM {s} s LEFT JOIN subsidies_identity i ON i.id_number = s.id_number AND {OPEN} "
-            f"UNION ALL {select}"
-            f"FROM subsidies_identity i LEFT JOIN {s} s ON s.id_number = i.id_number WHERE {OPEN} AND s.line IS NULL",
-            [*self._params(), *self._params()],
-        )
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"CREATE UNLOGGED TABLE {d} AS {select}FROM {s} s FULL JOIN {identities} ON i.id_number = s.id_number",
+                self._params(),
+            )
+        else:
+            cur.execute(
+                f"CREATE TABLE {d} AS {select}FROM {s} s LEFT JOIN {identities} ON i.id_number = s.id_number "
+                f"UNION ALL {select}FROM {identities} LEFT JOIN {s} s ON s.id_number = i.id_number "
+                "WHERE s.id_number IS NULL",
+                [*self._params(), *self._params()],
+            )
         # The planner needs the row counts (the joins below go by identity id).
         cur.execute(f"ANALYZE {d}")
         return d
