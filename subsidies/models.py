@@ -583,17 +583,40 @@ class RosterChange(models.Model):
         REMOVED = "removed", _("removed")
         CHANGED = "changed", _("category changed")
 
+    # Written by the roster commit in bulk (INSERT … SELECT, one row per change), with no per-row foreign-key
+    # trigger: `version` is the row that same transaction created (`roster_change_kind_idx` (version, kind) serves
+    # its lookups; Django's collector still deletes a version's changes with it).
     version = models.ForeignKey(
-        RosterVersion, on_delete=models.CASCADE, related_name="changes", verbose_name=_("version")
+        RosterVersion,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        verbose_name=_("version"),
+        db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(_("change"), max_length=8, choices=Kind.choices)
     id_number = models.CharField(_("ID number"), max_length=18)
     name = models.CharField(_("name"), max_length=50, blank=True)
+    # Each category here is also an identity's (the old one of the ended identity, the new one of the identity the
+    # same commit inserts), whose constraint holds it: no per-row trigger of their own. Their indexes stay for
+    # PROTECT.
     old_category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("old category")
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("old category"),
+        db_constraint=False,
     )
     new_category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("new category")
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("new category"),
+        db_constraint=False,
     )
 
     class Meta:
@@ -608,11 +631,26 @@ class RosterChange(models.Model):
 class Identity(models.Model):
     """A person certified in a category by a department for a period (SPEC §4)."""
 
+    # Identities are written by the roster commit in bulk (hundreds of thousands of rows per snapshot). County,
+    # department, version and ended_by come from the job's locked department row and the version that same
+    # transaction creates, so they carry no per-row foreign-key trigger (PROTECT still holds in Django's
+    # collector); category comes from the file and keeps its constraint. County and department need no index of
+    # their own: identity_person_idx and identity_department_idx start with them.
     county = models.ForeignKey(
-        "enrollment.County", on_delete=models.PROTECT, related_name="identities", verbose_name=_("county")
+        "enrollment.County",
+        on_delete=models.PROTECT,
+        related_name="identities",
+        verbose_name=_("county"),
+        db_index=False,
+        db_constraint=False,
     )
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="identities", verbose_name=_("department")
+        Department,
+        on_delete=models.PROTECT,
+        related_name="identities",
+        verbose_name=_("department"),
+        db_index=False,
+        db_constraint=False,
     )
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="identities", verbose_name=_("category")
@@ -624,7 +662,11 @@ class Identity(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     version = models.ForeignKey(
-        RosterVersion, on_delete=models.PROTECT, related_name="identities", verbose_name=_("first seen in")
+        RosterVersion,
+        on_delete=models.PROTECT,
+        related_name="identities",
+        verbose_name=_("first seen in"),
+        db_constraint=False,
     )
     ended_by = models.ForeignKey(
         RosterVersion,
@@ -633,6 +675,7 @@ class Identity(models.Model):
         blank=True,
         related_name="ended_identities",
         verbose_name=_("ended by"),
+        db_constraint=False,
     )
 
     class Meta:
@@ -659,7 +702,9 @@ class Identity(models.Model):
 class DirtyPerson(models.Model):
     """A person whose identities, payments or register row changed since the last reconciliation."""
 
-    county = models.ForeignKey("enrollment.County", on_delete=models.CASCADE, related_name="+")
+    # dirty_person_unique (county, id_number) serves county lookups. On PostgreSQL the table keeps half of each page
+    # free (migration 0010) so that re-marking a person already marked is a HOT update, not a new index entry.
+    county = models.ForeignKey("enrollment.County", on_delete=models.CASCADE, related_name="+", db_index=False)
     id_number = models.CharField(max_length=18)
     marked_at = models.DateTimeField(auto_now=True)
 
