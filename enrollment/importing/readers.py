@@ -216,7 +216,8 @@ def _find_header(rows, required):
 def _skip_empty(rows):
     empty_run = 0
     for line, cells in rows:
-        if any(c is not None and c != "" for c in cells):
+        # The first cell (usually the ID number) settles almost every row without scanning the others.
+        if (cells and cells[0] is not None and cells[0] != "") or any(c is not None and c != "" for c in cells):
             empty_run = 0
             yield line, cells
         else:
