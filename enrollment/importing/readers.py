@@ -267,19 +267,18 @@ def _xlsx_rows(path):
         sheet = book.get_sheet_by_index(0)
     except Exception as exc:
         raise ReadError(_("The file is not a readable .xlsx workbook.")) from exc
-    # The range starts at the first used cell: keep line numbers and column positions as the sheet has them.
-    first_row, first_col = sheet.start if sheet.height else (0, 0)
-    pad = [None] * first_col
+    # iter_rows starts at row 1 but at the first used column: pad the columns left of it, so that positions are
+    # the sheet's own (as openpyxl gives them).
+    last_row = sheet.end[0] + 1 if sheet.height else 0
+    pad = [None] * sheet.start[1] if sheet.height else []
 
     def rows():
-        line = first_row
-        for cells in sheet.iter_rows():
-            line += 1
+        for line, cells in enumerate(sheet.iter_rows(), start=1):
             if "" in cells:
                 cells = [None if c == "" else c for c in cells]
             yield line, pad + cells if pad else cells
 
-    return rows(), book.close, first_row + sheet.height
+    return rows(), book.close, last_row
 
 
 def _largest_sheet_xml(path) -> int:

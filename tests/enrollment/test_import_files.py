@@ -63,6 +63,21 @@ def test_xlsx_ids_as_numbers_and_as_text(tmp_path):
     assert parse_date(data[1][1][2]) == datetime.date(2023, 9, 1)
 
 
+@pytest.mark.parametrize("streamed", [False, True], ids=["calamine", "openpyxl"])
+def test_xlsx_lines_and_columns_are_the_sheets_own(tmp_path, monkeypatch, streamed):
+    """A table that starts below and right of A1 keeps its row numbers and column positions, whichever reader."""
+    from enrollment.importing import readers
+
+    if streamed:
+        monkeypatch.setattr(readers, "XLSX_BULK_MAX_XML", 0)
+    rows = [[None] * 4, [None, None, "身份证号码", "姓名"], [None, None, person_id(5), "甲"], [None] * 4]
+    rows.append([None, None, "", "乙"])
+    path = write_xlsx(tmp_path / "r.xlsx", rows, text_columns=(2,))
+    table, data = rows_of(path)
+    assert table.header_line == 2 and table.columns == {"id_number": 2, "name": 3}
+    assert data == [(3, [None, None, person_id(5), "甲"]), (5, [None, None, None, "乙"])]
+
+
 @pytest.mark.parametrize(
     "value",
     ["2023-09-01", "2023/9/1", "2023年9月1日", "20230901", 20230901, 45170, "45170", "2023.9.1", "2023-09-01 00:00:00"],
