@@ -13,6 +13,7 @@ Money leaves the funds here, so exactly-once is the database's job, not this mod
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -173,6 +174,25 @@ def _ensure_batch(*, county: County, fund: Fund, month: date, user) -> TransferB
         return TransferBatch.objects.get(county=county, fund=fund, month=month)
 
 
+@contextmanager
+def _without_nested_loops(cursor):
+    """Plan the statements run inside without nested loops (PostgreSQL), then restore the setting.
+
+    The build's statements join whole months (hundreds of thousands of rows) while the statistics of the lines
+    may be those of an emptier table (lines written by the build before, not yet analysed): the planner then
+    picks nested loops of one index probe per row, where a hash or merge join reads each side once. Every
+    statement of a build already reads all the county's owed results, so this costs small builds little.
+    The setting is transaction-local: if the statement fails, the rollback (to the caller's savepoint) undoes it.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    cursor.execute("SELECT current_setting('enable_nestloop'), set_config('enable_nestloop', 'off', true)")
+    previous = cursor.fetchone()[0]
+    yield
+    cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [previous])
+
+
 def _insert_lines(cursor, lines_params: list) -> int:
     """Insert the month's new lines; returns how many.
 
@@ -186,14 +206,9 @@ def _insert_lines(cursor, lines_params: list) -> int:
     """
     if connection.vendor == "postgresql":
         try:
-            with transaction.atomic():
-                cursor.execute("SELECT current_setting('enable_nestloop')")
-                (previous,) = cursor.fetchone()
-                cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
+            with transaction.atomic(), _without_nested_loops(cursor):
                 cursor.execute(INSERT_NEW_LINES_SQL, lines_params)
-                inserted = cursor.rowcount
-                cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [previous])
-                return max(inserted, 0)
+                return max(cursor.rowcount, 0)
         except IntegrityError as exc:
             # Rolling back to the savepoint also undid the setting.
             if getattr(exc.__cause__, "sqlstate", None) != UNIQUE_VIOLATION:
@@ -244,8 +259,9 @@ def batch_build(*, county: County, month: date, user=None) -> BuildResult:
         if drafts:
             # A draft follows the results: lines no longer owed as they stand go back to the pool. Adjustment lines
             # are explicit decisions, not derived from results: they stay.
-            cursor.execute(DELETE_STALE_SQL, [county.pk, month, *lines_params])
-            result.removed = max(cursor.rowcount, 0)
+            with _without_nested_loops(cursor):
+                cursor.execute(DELETE_STALE_SQL, [county.pk, month, *lines_params])
+                result.removed = max(cursor.rowcount, 0)
         cursor.execute(PENDING_FUNDS_SQL, [county.pk, end])
         pending = dict(cursor.fetchall())
     result.unfunded = pending.pop(None, 0)

@@ -75,3 +75,27 @@ def test_a_person_taken_meanwhile_by_another_county_is_skipped_not_an_error(requ
     assert TransferLine.objects.get(id_number=shared).batch.county == c
     assert TransferLine.objects.get(id_number=newcomer.id_number).batch.county == other
     assert _nestloop() == "on"
+
+
+def test_a_rebuild_counts_the_stale_lines_it_removed(require_postgres):
+    c = county()
+    tekun, _, _ = categories(c)
+    assistance, _ = funds()
+    kept = result(
+        c, status="proxy_enrolled", category=tekun, fund=assistance, subsidy="380", enrolled_on=date(2024, 3, 2)
+    )
+    changed = result(
+        c, status="proxy_enrolled", category=tekun, fund=assistance, subsidy="380", enrolled_on=date(2024, 3, 3)
+    )
+    batch_build(county=c, month=MAR)
+    assert (batch_build(county=c, month=MAR).removed, batch_build(county=c, month=MAR).lines) == (0, 0)
+    changed.subsidy = 250
+    changed.save(update_fields=["subsidy"])
+
+    rebuilt = batch_build(county=c, month=MAR)
+
+    assert (rebuilt.removed, rebuilt.lines) == (1, 1)
+    assert sorted(TransferLine.objects.values_list("id_number", "amount")) == sorted(
+        [(kept.id_number, 380), (changed.id_number, 250)]
+    )
+    assert _nestloop() == "on"
