@@ -30,24 +30,25 @@ def require_postgres():
 
 
 @contextmanager
-def running_worker():
-    """A real Celery worker thread consuming from the real Redis broker, against the test database.
+def running_worker(*, pool: str = "solo", concurrency: int = 1):
+    """A real Celery worker consuming from the real Redis broker, against the test database.
 
     Tasks are sent to Redis (not run eagerly) while it runs. Tests using it must commit their data
-    (transactional_db) so the worker's own connection sees it.
+    (transactional_db) so the worker's own connections see it. `pool="threads", concurrency=4` gives four
+    workers taking tasks at once, each thread with its own database connection.
     """
-    with broker_queue(), worker_thread() as worker:
+    with broker_queue(), worker_thread(pool=pool, concurrency=concurrency) as worker:
         yield worker
 
 
 @contextmanager
-def worker_thread():
+def worker_thread(*, pool: str = "solo", concurrency: int = 1):
     """The worker alone, taking what is already queued: inside `broker_queue`, for a test that queues first."""
     from celery.contrib.testing.worker import start_worker
 
     from config.celery import app
 
-    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=True, shutdown_timeout=30) as worker:
+    with start_worker(app, pool=pool, concurrency=concurrency, perform_ping_check=True, shutdown_timeout=30) as worker:
         yield worker
 
 
@@ -70,7 +71,11 @@ def broker_queue():
 
 
 @pytest.fixture
-def celery_worker(transactional_db):
-    """A real Celery worker for the whole test (see `running_worker`)."""
+def celery_worker(transactional_db, django_db_serialized_rollback):
+    """A real Celery worker for the whole test (see `running_worker`).
+
+    Serialized rollback: a transactional test's flush would otherwise re-create content types and permissions
+    (post_migrate), which the next serialized-rollback test then restores a second time (duplicate key).
+    """
     with running_worker() as worker:
         yield worker

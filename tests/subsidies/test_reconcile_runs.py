@@ -15,6 +15,7 @@ from enrollment.models import ImportJob
 from enrollment.signals import import_committed
 from subsidies.models import DirtyPerson, Identity, ReconciliationResult, ReconciliationRun, RunStatus
 from subsidies.reconcile import dirty_mark, reconcile, reconcile_enqueue
+from tests.conftest import running_worker
 
 from . import recon_data as d
 
@@ -254,25 +255,35 @@ def test_reconcile_command_without_policy_fails_in_chinese():
         call_command("reconcile", county="620721", year=2030, stdout=io.StringIO())
 
 
-@pytest.mark.worker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # reference data back for the next such test
-def test_chord_on_the_real_worker_gives_the_inline_result(celery_worker):
-    policy = d.sunan_2024()
-    mixed_county(policy, n=50)
-    reconcile(county=policy.county, year=2024, as_of=AS_OF, full=True, chunks=1)
-    inline = snapshot(policy)
+def _run_on_workers(policy, *, pool: str, concurrency: int) -> list:
+    """A full run as the chord of per-township parts, on a real worker taking `concurrency` parts at once."""
     ReconciliationResult.objects.all().delete()
-    with transaction.atomic():
-        run = reconcile_enqueue(county=policy.county, year=2024, as_of=AS_OF, full=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        run.refresh_from_db()
-        if run.status != RunStatus.RUNNING:
-            break
-        time.sleep(0.2)
+    with running_worker(pool=pool, concurrency=concurrency):
+        with transaction.atomic():
+            run = reconcile_enqueue(county=policy.county, year=2024, as_of=AS_OF, full=True)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            run.refresh_from_db()
+            if run.status != RunStatus.RUNNING:
+                break
+            time.sleep(0.2)
     assert run.status == RunStatus.DONE, run.message
     assert run.chunks_done == run.chunks_total == policy.county.townships.count() + 2
-    assert snapshot(policy) == inline
+    return snapshot(policy)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # reference data back for the next such test
+def test_one_worker_and_four_workers_give_the_inline_result_row_by_row():
+    policy = d.sunan_2024()
+    mixed_county(policy)
+    reconcile(county=policy.county, year=2024, as_of=AS_OF, full=True, chunks=1)
+    inline = snapshot(policy)
+    one = _run_on_workers(policy, pool="solo", concurrency=1)
+    four = _run_on_workers(policy, pool="threads", concurrency=4)
+    assert len(inline) == len(one) == len(four) > 100
+    for a, b, c in zip(inline, one, four, strict=True):
+        assert a == b == c
 
 
 @pytest.mark.django_db
