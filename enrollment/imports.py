@@ -18,6 +18,7 @@ import datetime
 import logging
 import tempfile
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -40,7 +41,7 @@ from enrollment.importing.readers import (
     parse_int,
     text,
 )
-from enrollment.importing.staging import Stage, sql_distinct
+from enrollment.importing.staging import Stage, is_postgres, sql_distinct
 from enrollment.importing.uploads import check_upload
 
 from .models import County, ImportJob, ImportKind, ImportStatus
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 PREVIEW_ROWS = 200
 _CENT = Decimal("0.01")
 ERROR_COLUMN = "错误原因"
+# Advisory lock namespace serialising register merges (see RegisterImporter.commit).
+REGISTER_LOCK_NAMESPACE = 7301
 
 
 class ImportError_(Exception):
@@ -405,6 +408,26 @@ def import_job_cancel(*, job_id: int) -> ImportJob:
     return job
 
 
+def mark_dirty(cur, *, county_id: int, now, select_ids_sql: str, params: Sequence = ()) -> None:
+    """Mark the people `select_ids_sql` returns dirty in one county, set-based.
+
+    People already marked are re-marked by a plain UPDATE (a HOT update each, the row locked until COMMIT as
+    an upsert would), the rest inserted; an upsert of them all costs twice as much per conflicting row.
+    """
+    cur.execute(
+        f"UPDATE subsidies_dirtyperson AS m SET marked_at = %s FROM ({select_ids_sql}) x "
+        "WHERE m.county_id = %s AND m.id_number = x.id_number",
+        [now, *params, county_id],
+    )
+    cur.execute(
+        mark_dirty_sql(
+            f"SELECT x.id_number FROM ({select_ids_sql}) x WHERE NOT EXISTS (SELECT 1 FROM subsidies_dirtyperson m "
+            "WHERE m.county_id = %s AND m.id_number = x.id_number)"
+        ),
+        [county_id, now, *params, county_id],
+    )
+
+
 def mark_dirty_sql(select_ids_sql: str) -> str:
     """INSERT … SELECT marking people dirty for reconciliation (params: county id, now, then the select's)."""
     return (
@@ -537,9 +560,14 @@ class RegisterImporter(Importer):
 
     def commit(self, stage):
         s = stage.name
+        r = f"{s}_resolved"
         county = self.county.pk
         now = timezone.now()
         with connection.cursor() as cur:
+            if is_postgres():
+                # Register merges are serialised (new people are inserted without an upsert's per-row arbiter
+                # probe); another register commit waits here, then sees this one's people as existing.
+                cur.execute("SELECT pg_advisory_xact_lock(%s, 0)", [REGISTER_LOCK_NAMESPACE])
             cur.execute(
                 "INSERT INTO enrollment_township (county_id, code, name) "
                 f"SELECT DISTINCT %s, '', township FROM {s} WHERE township <> '' "
@@ -555,69 +583,64 @@ class RegisterImporter(Importer):
             )
             cur.execute(
                 "INSERT INTO enrollment_household (county_id, number) "
-                f"SELECT DISTINCT %s, household FROM {s} WHERE household <> '' "
-                "ON CONFLICT (county_id, number) DO NOTHING",
-                [county],
+                f"SELECT DISTINCT %s, s.household FROM {s} s WHERE s.household <> '' AND NOT EXISTS "
+                "(SELECT 1 FROM enrollment_household h WHERE h.county_id = %s AND h.number = s.household)",
+                [county, county],
             )
-            resolved = (
-                f"SELECT s.id_number, s.name, s.sex, s.birth_date, %s AS county_id, t.id AS township_id, "
-                f"v.id AS village_id, h.id AS household_id, s.relation, s.grp, s.student, s.id_warning FROM {s} s "
+            # Every row with its places resolved and what it does to the register, computed once:
+            # change 1 = a new person, 2 = a changed one, 0 = unchanged.
+            differs = _person_differs("p", "x", place_by_name=False)
+            cur.execute(f"DROP TABLE IF EXISTS {r}")
+            cur.execute(
+                f"CREATE {'UNLOGGED ' if is_postgres() else ''}TABLE {r} AS "
+                "SELECT x.*, p.id AS person_id, p.county_id AS old_county_id, "
+                f"CASE WHEN p.id IS NULL THEN 1 WHEN ({differs}) THEN 2 ELSE 0 END AS change FROM ("
+                "SELECT s.id_number, s.name, s.sex, s.birth_date, %s AS county_id, t.id AS township_id, "
+                'v.id AS village_id, h.id AS household_id, s.relation, s.grp AS "group", '
+                f"s.student = 1 AS is_student, s.id_warning FROM {s} s "
                 "LEFT JOIN enrollment_township t ON t.county_id = %s AND t.name = s.township "
                 "LEFT JOIN enrollment_village v ON v.township_id = t.id AND v.name = s.village "
                 "LEFT JOIN enrollment_household h ON h.county_id = %s AND h.number = s.household"
-            )
-            resolved_params = [county, county, county]
-            differs = _person_differs("p", "r", place_by_name=False)
-            # Which people are new or changed: marked dirty (set-based), and counted.
-            changed_sql = (
-                f"SELECT r.id_number, CASE WHEN p.id IS NULL THEN 1 ELSE 0 END AS added FROM ({resolved}) r "
-                f"LEFT JOIN enrollment_person p ON p.id_number = r.id_number WHERE p.id IS NULL OR ({differs})"
+                ") x LEFT JOIN enrollment_person p ON p.id_number = x.id_number",
+                [county, county, county],
             )
             cur.execute(
-                f"SELECT count(*), SUM(added) FROM ({changed_sql}) c",
-                resolved_params,
+                f"SELECT count(*), SUM(CASE WHEN change = 1 THEN 1 ELSE 0 END), "
+                f"SUM(CASE WHEN change = 2 THEN 1 ELSE 0 END) FROM {r}"
             )
-            changed_total, added = (v or 0 for v in cur.fetchone())
-            cur.execute(mark_dirty_sql(changed_sql), [county, now, *resolved_params])
+            total, added, changed = (v or 0 for v in cur.fetchone())
+            mark_dirty(cur, county_id=county, now=now, select_ids_sql=f"SELECT id_number FROM {r} WHERE change > 0")
             # People moving in from another county are dirty there too (their old result must be recomputed).
             cur.execute(
                 "INSERT INTO subsidies_dirtyperson (county_id, id_number, marked_at) "
-                f"SELECT p.county_id, p.id_number, %s FROM enrollment_person p JOIN {s} s ON s.id_number = p.id_number "
-                "WHERE p.county_id <> %s "
+                f"SELECT old_county_id, id_number, %s FROM {r} WHERE old_county_id <> %s "
                 "ON CONFLICT (county_id, id_number) DO UPDATE SET marked_at = excluded.marked_at",
                 [now, county],
             )
+            fields = [*_PERSON_FIELDS, *_PERSON_KEYS, '"group"', "is_student"]
             cur.execute(
-                "INSERT INTO enrollment_person (id_number, name, sex, birth_date, county_id, township_id, village_id, "
-                'household_id, relation, "group", is_student, id_warning, updated_at) '
-                f"SELECT r.id_number, r.name, r.sex, r.birth_date, r.county_id, r.township_id, r.village_id, "
-                f"r.household_id, r.relation, r.grp, r.student = 1, r.id_warning, %s FROM ({resolved}) r WHERE true "
-                "ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, sex = excluded.sex, "
-                "birth_date = excluded.birth_date, county_id = excluded.county_id, township_id = excluded.township_id, "
-                "village_id = excluded.village_id, household_id = excluded.household_id, relation = excluded.relation, "
-                '"group" = excluded."group", is_student = excluded.is_student, id_warning = excluded.id_warning, '
-                "updated_at = excluded.updated_at WHERE "
-                + _person_differs("enrollment_person", "excluded", place_by_name=False, excluded=True),
-                [now, *resolved_params],
+                "UPDATE enrollment_person AS p SET "
+                + ", ".join(f"{f} = x.{f}" for f in fields)
+                + f", updated_at = %s FROM {r} x WHERE p.id = x.person_id AND x.change = 2",
+                [now],
             )
-            cur.execute(f"SELECT count(*) FROM {s}")
-            total = cur.fetchone()[0]
-        return {"rows": total, "added": added, "changed": changed_total - added, "unchanged": total - changed_total}
+            columns = ", ".join(["id_number", *fields])
+            cur.execute(
+                f"INSERT INTO enrollment_person ({columns}, updated_at) SELECT {columns}, %s FROM {r} WHERE change = 1",
+                [now],
+            )
+            cur.execute(f"DROP TABLE {r}")
+        return {"rows": total, "added": added, "changed": changed, "unchanged": total - added - changed}
 
 
 _PERSON_FIELDS = ("name", "sex", "birth_date", "relation", "id_warning")
+_PERSON_KEYS = ("county_id", "township_id", "village_id", "household_id")
 
 
-def _person_differs(p: str, r: str, *, place_by_name: bool, excluded: bool = False) -> str:
+def _person_differs(p: str, r: str, *, place_by_name: bool) -> str:
     """SQL: the register row `r` differs from the stored person `p` (places by id, or by name for the preview)."""
     parts = [sql_distinct(f"{p}.{f}", f"{r}.{f}") for f in _PERSON_FIELDS]
-    if excluded:
-        parts += [
-            sql_distinct(f"{p}.{f}", f"{r}.{f}")
-            for f in ("county_id", "township_id", "village_id", "household_id", "is_student")
-        ]
-        parts.append(sql_distinct(f'{p}."group"', f'{r}."group"'))
-    elif place_by_name:
+    if place_by_name:
         parts += [
             f"COALESCE(pt.name, '') <> {r}.township",
             f"COALESCE(pv.name, '') <> {r}.village",
@@ -627,10 +650,8 @@ def _person_differs(p: str, r: str, *, place_by_name: bool, excluded: bool = Fal
             f"{p}.county_id <> %s",
         ]
     else:
-        parts += [
-            sql_distinct(f"{p}.{f}", f"{r}.{f}") for f in ("county_id", "township_id", "village_id", "household_id")
-        ]
-        parts += [f'{p}."group" <> {r}.grp', f"{p}.is_student <> ({r}.student = 1)"]
+        parts += [sql_distinct(f"{p}.{f}", f"{r}.{f}") for f in (*_PERSON_KEYS, "is_student")]
+        parts.append(f'{p}."group" <> {r}."group"')
     return " OR ".join(parts)
 
 

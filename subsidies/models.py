@@ -704,7 +704,9 @@ class DirtyPerson(models.Model):
 
     # dirty_person_unique (county, id_number) serves county lookups. On PostgreSQL the table keeps half of each page
     # free (migration 0010) so that re-marking a person already marked is a HOT update, not a new index entry.
-    county = models.ForeignKey("enrollment.County", on_delete=models.CASCADE, related_name="+", db_index=False)
+    county = models.ForeignKey(
+        "enrollment.County", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     id_number = models.CharField(max_length=18)
     marked_at = models.DateTimeField(auto_now=True)
 

@@ -25,7 +25,7 @@ from accounts.access import mask_id_number
 from enrollment import idnumbers
 from enrollment.importing.readers import FIELD_LABELS, label_key, parse_date, text
 from enrollment.importing.staging import Stage, sql_day_before, sql_distinct, sql_greatest
-from enrollment.imports import PREVIEW_ROWS, Importer, ImportError_, Problem, mark_dirty_sql
+from enrollment.imports import PREVIEW_ROWS, Importer, ImportError_, Problem, mark_dirty
 from enrollment.models import ImportKind, Township, Village
 
 from .models import Category, Department, RosterVersion
@@ -348,25 +348,12 @@ class RosterImporter(Importer):
                 change + f"SELECT %s, 'added', d.s_id, d.name, NULL, d.category_id FROM {d} d WHERE {added}",
                 [v],
             )
-            # 2. Mark dirty: every change, and unchanged identities whose end date moves. People already marked
-            #    are re-marked by a plain UPDATE (a HOT update each, the row locked until COMMIT as an upsert
-            #    would), the rest inserted; an upsert of them all costs twice as much per conflicting row.
+            # 2. Mark dirty: every change, and unchanged identities whose end date moves.
             dirty = (
                 f"SELECT COALESCE(d.s_id, d.i_id) AS id_number FROM {d} d WHERE {removed} OR {added} "
                 "OR d.i_category_id <> d.category_id OR " + sql_distinct("d.i_valid_to", "d.valid_to")
             )
-            cur.execute(
-                f"UPDATE subsidies_dirtyperson AS m SET marked_at = %s FROM ({dirty}) x "
-                "WHERE m.county_id = %s AND m.id_number = x.id_number",
-                [now, county],
-            )
-            cur.execute(
-                mark_dirty_sql(
-                    f"SELECT x.id_number FROM ({dirty}) x WHERE NOT EXISTS (SELECT 1 FROM subsidies_dirtyperson m "
-                    "WHERE m.county_id = %s AND m.id_number = x.id_number)"
-                ),
-                [county, now, county],
-            )
+            mark_dirty(cur, county_id=county, now=now, select_ids_sql=dirty)
             # 3. Unchanged people: follow the file's end date, name and place.
             cur.execute(
                 "UPDATE subsidies_identity AS i SET valid_to = d.valid_to, name = d.name, "

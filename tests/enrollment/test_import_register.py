@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import ProtectedError
 
 from enrollment.imports import ImportError_, import_file, import_job_commit
 from enrollment.models import Household, ImportKind, ImportStatus, Payment, Person, Township, Village
@@ -62,6 +63,41 @@ def test_register_reimport_changes_only_what_changed(tmp_path, county):
     assert Person.objects.get(id_number=person_id(2)).name == "改名"
     assert Person.objects.get(id_number=person_id(3)).township.name == "皇城镇"
     assert set(DirtyPerson.objects.values_list("id_number", flat=True)) == {person_id(2), person_id(3)}
+
+
+def test_register_moves_people_between_counties_and_re_marks_people_already_dirty(tmp_path, county):
+    other = county_ensure(code="620702")
+    path = write_csv(tmp_path / "other.csv", [REGISTER_HEADER, *register_rows(3)])
+    assert import_file(kind=ImportKind.REGISTER, county=other, path=path).status == ImportStatus.COMMITTED
+    before = DirtyPerson.objects.get(county=other, id_number=person_id(1)).marked_at
+    # Person 1 moves to this county; person 2 stays behind; the file also sets the student and group columns.
+    header = [*REGISTER_HEADER, "是否学生", "分组"]
+    rows = [[*register_rows(2, start=1)[0], "是", "学校"], [*register_rows(1, start=5)[0], "", ""]]
+    job = import_file(kind=ImportKind.REGISTER, county=county, path=write_csv(tmp_path / "move.csv", [header, *rows]))
+    assert job.status == ImportStatus.COMMITTED, job.message
+    assert job.summary["result"] == {"rows": 2, "added": 1, "changed": 1, "unchanged": 0}
+    moved = Person.objects.select_related("township", "household").get(id_number=person_id(1))
+    assert moved.county == county and moved.township.county == county and moved.household.county == county
+    assert moved.is_student and moved.group == "学校"
+    assert Person.objects.get(id_number=person_id(2)).county == other
+    # Dirty in both counties, the old county's mark renewed rather than duplicated.
+    marks = DirtyPerson.objects.filter(id_number=person_id(1))
+    assert sorted(marks.values_list("county__code", flat=True)) == ["620702", "620721"]
+    assert marks.get(county=other).marked_at > before
+    assert DirtyPerson.objects.filter(county=other).count() == 3
+    assert set(DirtyPerson.objects.filter(county=county).values_list("id_number", flat=True)) == {
+        person_id(1),
+        person_id(5),
+    }
+
+
+def test_person_keys_without_database_constraints_still_protect_and_null_through_the_orm(tmp_path, county):
+    path = write_csv(tmp_path / "register.csv", [REGISTER_HEADER, *register_rows(3)])
+    import_file(kind=ImportKind.REGISTER, county=county, path=path)
+    with pytest.raises(ProtectedError):
+        Township.objects.get(county=county, name="红湾寺镇").delete()
+    Household.objects.get(county=county, number="H0").delete()
+    assert Person.objects.filter(household__isnull=True).count() == 3
 
 
 def test_bad_rows_are_reported_with_line_column_reason_and_nothing_is_committed(tmp_path, county):
