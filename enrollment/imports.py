@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 PREVIEW_ROWS = 200
 _CENT = Decimal("0.01")
 ERROR_COLUMN = "错误原因"
+# Rows written by one import after which the written tables' statistics are refreshed (refresh_statistics).
+ANALYZE_AFTER = 5000
 # Advisory lock namespace serialising register merges (see RegisterImporter.commit).
 REGISTER_LOCK_NAMESPACE = 7301
 
@@ -74,6 +76,8 @@ class Importer:
     required: tuple[str, ...] = ("id_number",)
     stage_columns: list[tuple[str, str]] = []
     duplicate_message = ""
+    # The tables `commit` bulk-writes, whose planner statistics are refreshed after a large merge.
+    written_tables: tuple[str, ...] = ()
 
     def __init__(self, job: ImportJob):
         self.job = job
@@ -379,6 +383,7 @@ def import_job_commit(*, job_id: int, skip_rejected: bool = False) -> ImportJob:
             if locked.status == ImportStatus.COMMITTED:
                 return locked
             result = importer.commit(stage)
+            refresh_statistics(importer.written_tables, written=_rows_written(result))
             job.summary = {**job.summary, "result": result}
             job.status = ImportStatus.COMMITTED
             job.committed_at = timezone.now()
@@ -396,6 +401,24 @@ def import_job_commit(*, job_id: int, skip_rejected: bool = False) -> ImportJob:
         job.message = _("The import failed and nothing was changed: %(error)s") % {"error": str(exc)[:500]}
         job.save(update_fields=["status", "message"])
     return job
+
+
+def _rows_written(result: dict) -> int:
+    return sum(result.get(key, 0) for key in ("added", "changed", "removed"))
+
+
+def refresh_statistics(tables, *, written: int) -> None:
+    """ANALYZE bulk-written tables (PostgreSQL), inside the merge's transaction, which ANALYZE sees.
+
+    The reconciliation the import triggers starts at once; with the statistics of the tables before a large
+    load, the planner takes them for nearly empty and probes indexes row by row (a 20,000-person demo county
+    reconciled in over a minute instead of 5 s), and autovacuum may analyze them a minute later or never.
+    """
+    if written < ANALYZE_AFTER or not is_postgres():
+        return
+    with connection.cursor() as cur:
+        for table in tables:
+            cur.execute(f"ANALYZE {table}")
 
 
 def import_job_cancel(*, job_id: int) -> ImportJob:
@@ -449,6 +472,7 @@ class RegisterImporter(Importer):
 
     kind = ImportKind.REGISTER
     required = ("id_number", "name")
+    written_tables = ("enrollment_person", "enrollment_household", "subsidies_dirtyperson")
     stage_columns = [
         ("line", "int"),
         ("id_number", "text"),
@@ -663,6 +687,7 @@ class PaymentsImporter(Importer):
     channel) is not added twice, so importing the same file again changes nothing."""
 
     kind = ImportKind.PAYMENTS
+    written_tables = ("enrollment_payment", "subsidies_dirtyperson")
     required = ("id_number", "year", "amount", "paid_on")
     stage_columns = [
         ("line", "int"),

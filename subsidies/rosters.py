@@ -53,6 +53,7 @@ def category_index(*, county_id: int) -> dict[str, tuple[int, int, str]]:
 class RosterImporter(Importer):
     kind = ImportKind.ROSTER
     required = ("id_number", "name", "category")
+    written_tables = ("subsidies_identity", "subsidies_rosterchange", "subsidies_dirtyperson")
     stage_columns = [
         ("line", "int"),
         ("id_number", "text"),

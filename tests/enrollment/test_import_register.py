@@ -7,8 +7,10 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import ProtectedError
 
+from enrollment import imports
 from enrollment.imports import ImportError_, import_file, import_job_commit
 from enrollment.models import Household, ImportKind, ImportStatus, Payment, Person, Township, Village
 from enrollment.services import county_ensure
@@ -189,3 +191,25 @@ def test_commands_print_a_summary_and_fail_when_nothing_committed(tmp_path, coun
     call_command("import_register", str(path), county="620721", skip_bad_rows=True, stdout=out)
     assert Person.objects.count() == 3
     assert Township.objects.filter(county=county, name="红湾寺镇").exists()
+
+
+def _estimated_persons():
+    with connection.cursor() as cur:
+        cur.execute("SELECT reltuples FROM pg_class WHERE relname = 'enrollment_person'")
+        return cur.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_a_large_merge_refreshes_the_planner_statistics_in_its_transaction(
+    tmp_path, county, monkeypatch, require_postgres
+):
+    """ANALYZE runs inside the merge's transaction and sees its rows: pg_class.reltuples counts them."""
+    monkeypatch.setattr(imports, "ANALYZE_AFTER", 37)
+    path = write_csv(tmp_path / "register.csv", [REGISTER_HEADER, *register_rows(37)])
+    import_file(kind=ImportKind.REGISTER, county=county, path=path)
+    assert _estimated_persons() == Person.objects.count() == 37
+    # Below the threshold the statistics are left to autovacuum.
+    before = _estimated_persons()
+    path = write_csv(tmp_path / "more.csv", [REGISTER_HEADER, *register_rows(36, start=100)])
+    import_file(kind=ImportKind.REGISTER, county=county, path=path)
+    assert Person.objects.count() == 73 and _estimated_persons() == before
