@@ -33,6 +33,14 @@ HOST = "127.0.0.1"
 PASSWORD = "Load-test-" + secrets.token_hex(6)
 BROWSERS = 50
 UPLOADERS = 2
+# The departments whose staff upload (the demo county has a roster file for each).
+UPLOAD_DEPARTMENTS = ("civil_affairs", "rural_revitalization")
+UPLOAD_OUTCOMES = """
+from collections import Counter
+from enrollment.models import ImportJob
+print(dict(Counter(ImportJob.objects.filter(original_name__startswith="roster-").values_list("status", flat=True))))
+"""
+SERVER_LOG = Path("/tmp/bench-access-gunicorn.log")
 
 
 def manage(*args: str, env: dict) -> str:
@@ -47,7 +55,7 @@ def prepare(env: dict, *, persons: int, fresh: bool) -> None:
     if not db.startswith("bench_"):
         raise SystemExit("refusing to use a database whose name does not start with bench_")
     if fresh:
-        subprocess.run(["dropdb", "-h", HOST, "-U", "postgres", "--if-exists", db], check=True)
+        subprocess.run(["dropdb", "-h", HOST, "-U", "postgres", "--if-exists", "--force", db], check=True)
         subprocess.run(["createdb", "-h", HOST, "-U", "postgres", db], check=True)
     manage("migrate", "--noinput", env=env)
     started = time.monotonic()
@@ -69,19 +77,18 @@ for i in range({BROWSERS}):
         township=towns[i % len(towns)] if role == Role.TOWNSHIP else None)
 for i in range({UPLOADERS}):
     staff_user_create(username=f"upload{{i}}", password="{PASSWORD}", role=Role.DEPARTMENT, county=county,
-        department=depts[i])
+        department=Department.objects.get(code={UPLOAD_DEPARTMENTS!r}[i]))
 print("users ok")
 """
     manage("shell", "-c", script, env=env)
 
 
-def roster_file(env: dict, department_index: int) -> bytes:
-    """A roster snapshot of the department, as its staff would upload it (the demo's own file when present)."""
-    demo = Path("/tmp/bench-access-demo")
-    files = sorted(demo.glob("roster_*.csv"))
-    if files:
-        return files[department_index % len(files)].read_bytes()
-    raise SystemExit("no demo roster files under /tmp/bench-access-demo: setup_demo did not write them")
+def roster_file(env: dict, uploader: int) -> bytes:
+    """The uploader's department's roster snapshot as setup_demo wrote it, as its staff would upload it again."""
+    path = Path("/tmp/bench-access-demo") / f"roster_{UPLOAD_DEPARTMENTS[uploader]}.csv"
+    if not path.exists():
+        raise SystemExit(f"no {path}: setup_demo did not write it")
+    return path.read_bytes()
 
 
 @dataclass
@@ -271,6 +278,9 @@ def main():
         ],
         cwd=ROOT,
         env=env,
+        # The server's own log (a 403 is logged with its traceback) goes to a file, not between the figures.
+        stdout=SERVER_LOG.open("w"),
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 60
@@ -323,6 +333,8 @@ def main():
                 f"  {kind:<18} n={len(values):<5} p50 {1000 * statistics.median(values):6.0f} ms  "
                 f"p95 {1000 * percentile(values, 95):6.0f} ms"
             )
+        outcomes = manage("shell", "-c", UPLOAD_OUTCOMES, env=env).strip().splitlines()[-1]
+        print(f"uploaded rosters by import status: {outcomes}  (server log: {SERVER_LOG})")
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
