@@ -44,6 +44,7 @@ from enrollment.importing.readers import (
 from enrollment.importing.staging import Stage, is_postgres, sql_distinct
 from enrollment.importing.uploads import check_upload
 
+from .dbstats import refresh_statistics
 from .models import County, ImportJob, ImportKind, ImportStatus
 from .signals import import_committed
 
@@ -52,8 +53,6 @@ log = logging.getLogger(__name__)
 PREVIEW_ROWS = 200
 _CENT = Decimal("0.01")
 ERROR_COLUMN = "错误原因"
-# Rows written by one import after which the written tables' statistics are refreshed (refresh_statistics).
-ANALYZE_AFTER = 5000
 # Advisory lock namespace serialising register merges (see RegisterImporter.commit).
 REGISTER_LOCK_NAMESPACE = 7301
 
@@ -76,7 +75,7 @@ class Importer:
     required: tuple[str, ...] = ("id_number",)
     stage_columns: list[tuple[str, str]] = []
     duplicate_message = ""
-    # The tables `commit` bulk-writes, whose planner statistics are refreshed after a large merge.
+    # The tables `commit` bulk-writes, whose planner statistics are refreshed before the merge commits.
     written_tables: tuple[str, ...] = ()
 
     def __init__(self, job: ImportJob):
@@ -405,20 +404,6 @@ def import_job_commit(*, job_id: int, skip_rejected: bool = False) -> ImportJob:
 
 def _rows_written(result: dict) -> int:
     return sum(result.get(key, 0) for key in ("added", "changed", "removed"))
-
-
-def refresh_statistics(tables, *, written: int) -> None:
-    """ANALYZE bulk-written tables (PostgreSQL), inside the merge's transaction, which ANALYZE sees.
-
-    The reconciliation the import triggers starts at once; with the statistics of the tables before a large
-    load, the planner takes them for nearly empty and probes indexes row by row (a 20,000-person demo county
-    reconciled in over a minute instead of 5 s), and autovacuum may analyze them a minute later or never.
-    """
-    if written < ANALYZE_AFTER or not is_postgres():
-        return
-    with connection.cursor() as cur:
-        for table in tables:
-            cur.execute(f"ANALYZE {table}")
 
 
 def import_job_cancel(*, job_id: int) -> ImportJob:

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enrollment.dbstats import refresh_statistics
 from enrollment.models import CaseReason, CaseStatus, FollowUpCase
 from subsidies.models import ReconciliationResult
 
@@ -71,6 +72,8 @@ def cases_sync(*, county_id: int, year: int) -> CaseSync:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             created = max(cursor.rowcount, 0)
+        # The statements below read the cases just created: plan them with the table as it now is.
+        refresh_statistics([FollowUpCase._meta.db_table], written=created)
         closed = (
             cases.filter(status=CaseStatus.OPEN)
             .exclude(id_number__in=pending)

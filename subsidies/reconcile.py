@@ -30,6 +30,7 @@ from django.db.models import Count, F
 from django.db.models.functions import Least
 from django.utils import timezone
 
+from enrollment.dbstats import refresh_statistics
 from enrollment.models import County, Township, Village
 
 from . import reconcile_rules as rr
@@ -41,7 +42,6 @@ logger = logging.getLogger(__name__)
 CHUNK_NO_TOWNSHIP = "none"  # register people without a township
 CHUNK_ROSTER = "roster"  # roster people missing from the register
 FEN = Decimal("0.01")
-ANALYZE_AFTER = 20000  # rows written by a run after which the results table's statistics are refreshed
 ZERO = Decimal("0.00")
 
 # Columns written for each result, in COPY order.
@@ -225,10 +225,9 @@ def run_finish(*, run_id: int) -> ReconciliationRun:
         run.chunks_done = run.chunks_total
         run.finished_at = timezone.now()
         run.save(update_fields=["changed", "counts", "status", "chunks_done", "finished_at"])
-        if connection.vendor == "postgresql" and run.changed >= ANALYZE_AFTER:
-            # Fresh statistics now, not when autovacuum gets round to it: the next run's plans depend on them.
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE subsidies_reconciliationresult")
+        # Fresh statistics now, not when autovacuum gets round to it: the follow-up case sync that listens to
+        # this run, and the next run, are planned with them.
+        refresh_statistics(["subsidies_reconciliationresult"], written=run.changed)
         county_id, year = run.county_id, run.year
         transaction.on_commit(
             lambda: reconciliation_finished.send(

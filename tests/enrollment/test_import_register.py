@@ -10,7 +10,6 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import ProtectedError
 
-from enrollment import imports
 from enrollment.imports import ImportError_, import_file, import_job_commit
 from enrollment.models import Household, ImportKind, ImportStatus, Payment, Person, Township, Village
 from enrollment.services import county_ensure
@@ -200,16 +199,15 @@ def _estimated_persons():
 
 
 @pytest.mark.postgres
-def test_a_large_merge_refreshes_the_planner_statistics_in_its_transaction(
-    tmp_path, county, monkeypatch, require_postgres
-):
+def test_a_large_merge_refreshes_the_planner_statistics_in_its_transaction(tmp_path, county, require_postgres):
     """ANALYZE runs inside the merge's transaction and sees its rows: pg_class.reltuples counts them."""
-    monkeypatch.setattr(imports, "ANALYZE_AFTER", 37)
-    path = write_csv(tmp_path / "register.csv", [REGISTER_HEADER, *register_rows(37)])
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE enrollment_person")  # a known start: empty in this test's transaction
+    assert _estimated_persons() == 0
+    path = write_csv(tmp_path / "register.csv", [REGISTER_HEADER, *register_rows(60)])
     import_file(kind=ImportKind.REGISTER, county=county, path=path)
-    assert _estimated_persons() == Person.objects.count() == 37
-    # Below the threshold the statistics are left to autovacuum.
-    before = _estimated_persons()
-    path = write_csv(tmp_path / "more.csv", [REGISTER_HEADER, *register_rows(36, start=100)])
+    assert _estimated_persons() == Person.objects.count() == 60
+    # Fewer rows than autovacuum's rule (50 + 10 % of 60): the statistics are left as they are.
+    path = write_csv(tmp_path / "more.csv", [REGISTER_HEADER, *register_rows(5, start=100)])
     import_file(kind=ImportKind.REGISTER, county=county, path=path)
-    assert Person.objects.count() == 73 and _estimated_persons() == before
+    assert Person.objects.count() == 65 and _estimated_persons() == 60
