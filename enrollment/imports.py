@@ -801,7 +801,9 @@ class PaymentsImporter(Importer):
         with connection.cursor() as cur:
             cur.execute(f"SELECT count(*) FROM {s}")
             total = cur.fetchone()[0]
-            cur.execute(mark_dirty_sql(f"SELECT id_number FROM ({new_rows}) n"), [county, now, county])
+            mark_dirty(
+                cur, county_id=county, now=now, select_ids_sql=f"SELECT id_number FROM ({new_rows}) n", params=[county]
+            )
             cur.execute(
                 "INSERT INTO enrollment_payment (county_id, id_number, name, year, amount, paid_on, tier, channel, "
                 f"import_job_id) SELECT %s, n.id_number, n.name, n.year, n.amount, n.paid_on, n.tier, n.channel, %s "
