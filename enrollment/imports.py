@@ -417,31 +417,27 @@ def import_job_cancel(*, job_id: int) -> ImportJob:
 
 
 def mark_dirty(cur, *, county_id: int, now, select_ids_sql: str, params: Sequence = ()) -> None:
-    """Mark the people `select_ids_sql` returns dirty in one county, set-based.
+    """Mark the people `select_ids_sql` returns dirty in one county, for each year its runs will recompute
+    (`subsidies.reconcile.marked_years`), set-based.
 
     People already marked are re-marked by a plain UPDATE (a HOT update each, the row locked until COMMIT as
     an upsert would), the rest inserted; an upsert of them all costs twice as much per conflicting row.
     """
+    from subsidies.reconcile import marked_years
+
+    years = marked_years(county_id=county_id)
+    in_years = " UNION ALL ".join(["SELECT %s AS year"] * len(years))
     cur.execute(
         f"UPDATE subsidies_dirtyperson AS m SET marked_at = %s FROM ({select_ids_sql}) x "
-        "WHERE m.county_id = %s AND m.id_number = x.id_number",
-        [now, *params, county_id],
+        f"WHERE m.county_id = %s AND m.year IN ({in_years}) AND m.id_number = x.id_number",
+        [now, *params, county_id, *years],
     )
     cur.execute(
-        mark_dirty_sql(
-            f"SELECT x.id_number FROM ({select_ids_sql}) x WHERE NOT EXISTS (SELECT 1 FROM subsidies_dirtyperson m "
-            "WHERE m.county_id = %s AND m.id_number = x.id_number)"
-        ),
-        [county_id, now, *params, county_id],
-    )
-
-
-def mark_dirty_sql(select_ids_sql: str) -> str:
-    """INSERT … SELECT marking people dirty for reconciliation (params: county id, now, then the select's)."""
-    return (
-        "INSERT INTO subsidies_dirtyperson (county_id, id_number, marked_at) "
-        f"SELECT DISTINCT %s, d.id_number, %s FROM ({select_ids_sql}) d WHERE true "
-        "ON CONFLICT (county_id, id_number) DO UPDATE SET marked_at = excluded.marked_at"
+        "INSERT INTO subsidies_dirtyperson (county_id, year, id_number, marked_at) "
+        f"SELECT DISTINCT %s, y.year, x.id_number, %s FROM ({select_ids_sql}) x CROSS JOIN ({in_years}) y "
+        "WHERE NOT EXISTS (SELECT 1 FROM subsidies_dirtyperson m "
+        "WHERE m.county_id = %s AND m.year = y.year AND m.id_number = x.id_number)",
+        [county_id, now, *params, *years, county_id],
     )
 
 
@@ -620,12 +616,15 @@ class RegisterImporter(Importer):
             total, added, changed = (v or 0 for v in cur.fetchone())
             mark_dirty(cur, county_id=county, now=now, select_ids_sql=f"SELECT id_number FROM {r} WHERE change > 0")
             # People moving in from another county are dirty there too (their old result must be recomputed).
-            cur.execute(
-                "INSERT INTO subsidies_dirtyperson (county_id, id_number, marked_at) "
-                f"SELECT old_county_id, id_number, %s FROM {r} WHERE old_county_id <> %s "
-                "ON CONFLICT (county_id, id_number) DO UPDATE SET marked_at = excluded.marked_at",
-                [now, county],
-            )
+            cur.execute(f"SELECT DISTINCT old_county_id FROM {r} WHERE old_county_id <> %s", [county])
+            for (old_county,) in cur.fetchall():
+                mark_dirty(
+                    cur,
+                    county_id=old_county,
+                    now=now,
+                    select_ids_sql=f"SELECT id_number FROM {r} WHERE old_county_id = %s",
+                    params=[old_county],
+                )
             fields = [*_PERSON_FIELDS, *_PERSON_KEYS, '"group"', "is_student"]
             cur.execute(
                 "UPDATE enrollment_person AS p SET "

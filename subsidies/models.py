@@ -702,16 +702,23 @@ class Identity(models.Model):
 class DirtyPerson(models.Model):
     """A person whose identities, payments or register row changed since the last reconciliation."""
 
-    # dirty_person_unique (county, id_number) serves county lookups. On PostgreSQL the table keeps half of each page
-    # free (migration 0010) so that re-marking a person already marked is a HOT update, not a new index entry.
+    # dirty_person_unique (county, year, id_number) serves county lookups. On PostgreSQL the table keeps half of
+    # each page free (migration 0010) so that re-marking a person already marked is a HOT update, not a new index
+    # entry.
     county = models.ForeignKey(
         "enrollment.County", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
+    # The benefit year to recompute the person for: a change marks each of the county's current years (two during
+    # a campaign: this year and the next), so each year's run takes its own marks. ANY_YEAR (a change made while
+    # the county had no policy) is taken by the next run, whatever its year.
+    year = models.PositiveSmallIntegerField(db_default=0)
     id_number = models.CharField(max_length=18)
     marked_at = models.DateTimeField(auto_now=True)
 
+    ANY_YEAR = 0
+
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["county", "id_number"], name="dirty_person_unique")]
+        constraints = [models.UniqueConstraint(fields=["county", "year", "id_number"], name="dirty_person_unique")]
 
     def __str__(self):
         return self.id_number

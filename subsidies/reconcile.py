@@ -6,10 +6,12 @@ results set-based â€” on PostgreSQL COPY into a temporary table and one INSERT â
 that really changed; on SQLite a diff in Python and `bulk_create(update_conflicts=True)`. Parts are independent, so
 a Celery chord runs them on any number of workers with identical results; `reconcile()` runs them inline.
 
-Incremental runs recompute only people marked in `DirtyPerson` (and, where enrolment is by household, the other
-members of their households); each part deletes the dirty marks it takes in the same transaction that writes
-the results. A full run recomputes everyone and drops results of people who are no longer in the register or on
-any roster. Locked results (in an approved transfer batch) keep their category, fund, subsidy and top-up.
+Incremental runs recompute only people marked in `DirtyPerson` for their year (and, where enrolment is by
+household, the other members of their households); each part deletes the dirty marks it takes in the same
+transaction that writes the results. A change marks its people once per current year (`marked_years`), so the
+runs of this year and of next year, both triggered during a campaign, each find them. A full run recomputes
+everyone and drops results of people who are no longer in the register or on any roster. Locked results (in an
+approved transfer batch) keep their category, fund, subsidy and top-up.
 """
 
 # SQL here is assembled only from constant fragments and placeholders; every value is a parameter.
@@ -564,8 +566,9 @@ class _Part:
         if not clauses:
             return []
         self.cursor.execute(
-            f"DELETE FROM subsidies_dirtyperson WHERE county_id = %s AND ({' OR '.join(clauses)}) RETURNING id_number",
-            [self.county_id, *params],
+            "DELETE FROM subsidies_dirtyperson WHERE county_id = %s AND year IN (%s, %s) "
+            f"AND ({' OR '.join(clauses)}) RETURNING id_number",
+            [self.county_id, self.year, DirtyPerson.ANY_YEAR, *params],
         )
         return sorted({row[0] for row in self.cursor.fetchall()})
 
@@ -1023,10 +1026,19 @@ def _place(places: dict | None, township_name: str, village_name: str) -> tuple[
     return township_id, places["villages"].get((township_id, (village_name or "").strip()))
 
 
-def dirty_mark(*, county_id: int, id_numbers) -> int:
-    """Mark people for the next incremental run (for imports and tests; set-based)."""
+def marked_years(*, county_id: int) -> list[int]:
+    """The years a change marks its people dirty for: those an import triggers a run for (`current_years`), or
+    ANY_YEAR while the county has no policy."""
+    return current_years(county_id=county_id) or [DirtyPerson.ANY_YEAR]
+
+
+def dirty_mark(*, county_id: int, id_numbers, years: list[int] | None = None) -> int:
+    """Mark people for the next incremental run of each year (for tests and small changes; set-based)."""
     ids = sorted(set(id_numbers))
+    years = years or marked_years(county_id=county_id)
     DirtyPerson.objects.bulk_create(
-        [DirtyPerson(county_id=county_id, id_number=i) for i in ids], ignore_conflicts=True, batch_size=1000
+        [DirtyPerson(county_id=county_id, year=y, id_number=i) for y in years for i in ids],
+        ignore_conflicts=True,
+        batch_size=1000,
     )
     return len(ids)

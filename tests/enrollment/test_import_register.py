@@ -66,6 +66,25 @@ def test_register_reimport_changes_only_what_changed(tmp_path, county):
     assert set(DirtyPerson.objects.values_list("id_number", flat=True)) == {person_id(2), person_id(3)}
 
 
+def test_register_marks_its_people_for_each_current_year(tmp_path, county):
+    """Two policy years are current during a campaign: each year's run must find the people an import changed."""
+    from django.utils import timezone
+
+    from tests.subsidies.test_reconcile_runs import _sunan_for
+
+    year = timezone.localdate().year
+    _sunan_for(year), _sunan_for(year + 1)
+    path = write_csv(tmp_path / "r1.csv", [REGISTER_HEADER, *register_rows(4)])
+    import_file(kind=ImportKind.REGISTER, county=county, path=path)
+    rows = register_rows(4)
+    rows[1][1] = "改名"
+    DirtyPerson.objects.filter(id_number=person_id(0), year=year).delete()  # one year's run took this mark
+    path = write_csv(tmp_path / "r2.csv", [REGISTER_HEADER, *rows, *register_rows(1, start=4)])
+    import_file(kind=ImportKind.REGISTER, county=county, path=path)
+    marks = sorted(DirtyPerson.objects.filter(county=county).values_list("year", "id_number"))
+    assert marks == sorted((y, person_id(k)) for y in (year, year + 1) for k in range(5) if (y, k) != (year, 0))
+
+
 def test_register_moves_people_between_counties_and_re_marks_people_already_dirty(tmp_path, county):
     other = county_ensure(code="620702")
     path = write_csv(tmp_path / "other.csv", [REGISTER_HEADER, *register_rows(3)])

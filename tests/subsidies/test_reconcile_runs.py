@@ -356,3 +356,43 @@ def test_sql_path_equals_python(require_postgres, monkeypatch):
     monkeypatch.setattr(_Part, "sql_path", False)
     reconcile(county=policy.county, year=2024, as_of=AS_OF, full=True)
     assert snapshot(policy) == after
+
+
+def _sunan_for(year: int):
+    """The 肃南 seed policy moved to `year` (collection from 1 January of the year before)."""
+    import copy
+
+    from subsidies.policies import policy_seed
+    from subsidies.policy_seeds import SEED_POLICIES
+
+    spec = copy.deepcopy(next(s for s in SEED_POLICIES if s["county"] == "620721"))
+    spec.update(year=year, collection_start=date(year - 1, 1, 1), collection_end=date(year - 1, 12, 31))
+    policy_seed(spec=spec)
+    return d.Policy.objects.select_related("county").get(county__code="620721", year=year)
+
+
+@pytest.mark.django_db
+def test_an_import_reaches_every_current_year(django_capture_on_commit_callbacks):
+    """During a campaign two years are current (this one, and the next whose collection has begun): a committed
+    import recomputes its people in both, not only in the first year's run (which used to take every mark)."""
+    from django.utils import timezone
+
+    from subsidies.reconcile import current_years
+
+    year = timezone.localdate().year
+    this = _sunan_for(year)
+    _sunan_for(year + 1)
+    assert current_years(county_id=this.county_id) == [year, year + 1]
+    reconcile(county=this.county, year=year, full=True)
+    reconcile(county=this.county, year=year + 1, full=True)
+    p = d.person(this.county)
+    dirty_mark(county_id=this.county_id, id_numbers=[p.id_number])
+    with django_capture_on_commit_callbacks(execute=True):
+        import_committed.send(sender=ImportJob, job_id=1, county_id=this.county_id, kind="register")
+    runs = ReconciliationRun.objects.filter(full=False).order_by("year")
+    assert [(r.year, r.persons, r.status) for r in runs] == [(year, 1, RunStatus.DONE), (year + 1, 1, RunStatus.DONE)]
+    assert sorted(ReconciliationResult.objects.filter(id_number=p.id_number).values_list("year", flat=True)) == [
+        year,
+        year + 1,
+    ]
+    assert not DirtyPerson.objects.exists()
