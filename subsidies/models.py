@@ -724,6 +724,26 @@ class DirtyPerson(models.Model):
         return self.id_number
 
 
+class DirtyCounty(models.Model):
+    """Everyone in a county needs recomputing for a year: marked instead of a DirtyPerson per person when one change
+    touches most of the county (a first register load, say). The next run of the year is then a full run; it takes
+    the mark when it finishes, unless the mark was renewed meanwhile (`generation`), so that nothing committed during
+    the run is missed."""
+
+    county = models.ForeignKey(
+        "enrollment.County", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    year = models.PositiveSmallIntegerField(db_default=0)  # DirtyPerson.ANY_YEAR: taken by the next run of any year
+    generation = models.PositiveIntegerField(default=1)
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["county", "year"], name="dirty_county_unique")]
+
+    def __str__(self):
+        return f"{self.county_id} {self.year}"
+
+
 class RunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
@@ -756,6 +776,8 @@ class ReconciliationRun(models.Model):
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     message = models.TextField(_("message"), blank=True)
+    # The whole-county marks this run takes when it finishes: {DirtyCounty pk: generation seen at the start}.
+    county_marks = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("reconciliation run")

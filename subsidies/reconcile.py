@@ -36,7 +36,7 @@ from enrollment.dbstats import refresh_statistics
 from enrollment.models import County, Township, Village
 
 from . import reconcile_rules as rr
-from .models import DirtyPerson, Policy, ReconciliationResult, ReconciliationRun, RunStatus
+from .models import DirtyCounty, DirtyPerson, Policy, ReconciliationResult, ReconciliationRun, RunStatus
 from .rules import PolicyRules, standard_for
 
 logger = logging.getLogger(__name__)
@@ -134,11 +134,15 @@ def run_start(
     """Record a new run (its parts are then run by `run_chunk`, inline or by the chord in tasks)."""
     county_id = county.pk if isinstance(county, County) else int(county)
     rules_for(county_id=county_id, year=year)  # fail early, with a message, when there is no policy
+    # A whole-county mark makes the run a full one; it is taken at the end (`run_finish`) if not renewed meanwhile.
+    marks = DirtyCounty.objects.filter(county_id=county_id, year__in=[year, DirtyPerson.ANY_YEAR])
+    county_marks = {str(pk): generation for pk, generation in marks.values_list("pk", "generation")}
     return ReconciliationRun.objects.create(
         county_id=county_id,
         year=year,
         as_of=as_of or timezone.localdate(),
-        full=full,
+        full=full or bool(county_marks),
+        county_marks=county_marks,
         started_by=user if user is not None and user.is_authenticated else None,
         chunks_total=len(chunk_groups(county_id=county_id, chunks=chunks)),
     )
@@ -223,6 +227,9 @@ def run_finish(*, run_id: int) -> ReconciliationRun:
             .order_by("status")
         )
         run.counts = {status: counts.get(status, 0) for status in rr.STATUS_ORDER}
+        for pk, generation in run.county_marks.items():
+            # Renewed by a change committed after the run started: kept for the next run.
+            DirtyCounty.objects.filter(pk=int(pk), generation=generation).delete()
         run.status = RunStatus.DONE
         run.chunks_done = run.chunks_total
         run.finished_at = timezone.now()
@@ -1030,6 +1037,20 @@ def marked_years(*, county_id: int) -> list[int]:
     """The years a change marks its people dirty for: those an import triggers a run for (`current_years`), or
     ANY_YEAR while the county has no policy."""
     return current_years(county_id=county_id) or [DirtyPerson.ANY_YEAR]
+
+
+def county_mark_dirty(*, county_id: int, years: list[int] | None = None, now=None) -> None:
+    """Mark everyone in the county for the next run of each year (which will be a full run)."""
+    years = years or marked_years(county_id=county_id)
+    now = now or timezone.now()
+    with connection.cursor() as cursor:
+        for year in years:
+            cursor.execute(
+                "INSERT INTO subsidies_dirtycounty (county_id, year, generation, marked_at) VALUES (%s, %s, 1, %s) "
+                "ON CONFLICT (county_id, year) DO UPDATE "
+                "SET generation = subsidies_dirtycounty.generation + 1, marked_at = excluded.marked_at",
+                [county_id, year, now],
+            )
 
 
 def dirty_mark(*, county_id: int, id_numbers, years: list[int] | None = None) -> int:

@@ -354,7 +354,8 @@ class RosterImporter(Importer):
                 f"SELECT COALESCE(d.s_id, d.i_id) AS id_number FROM {d} d WHERE {removed} OR {added} "
                 "OR d.i_category_id <> d.category_id OR " + sql_distinct("d.i_valid_to", "d.valid_to")
             )
-            mark_dirty(cur, county_id=county, now=now, select_ids_sql=dirty)
+            cur.execute(f"SELECT count(*) FROM ({dirty}) x")
+            mark_dirty(cur, county_id=county, now=now, select_ids_sql=dirty, count=cur.fetchone()[0])
             # 3. Unchanged people: follow the file's end date, name and place.
             cur.execute(
                 "UPDATE subsidies_identity AS i SET valid_to = d.valid_to, name = d.name, "

@@ -85,6 +85,30 @@ def test_register_marks_its_people_for_each_current_year(tmp_path, county):
     assert marks == sorted((y, person_id(k)) for y in (year, year + 1) for k in range(5) if (y, k) != (year, 0))
 
 
+def test_register_changing_most_of_the_county_marks_it_whole(tmp_path, county, monkeypatch):
+    """A first load (or a register mostly new) marks the county once, not each person; the next run is full."""
+    from enrollment import imports
+    from subsidies.models import DirtyCounty, ReconciliationResult
+    from subsidies.reconcile import reconcile
+    from tests.subsidies import recon_data
+
+    monkeypatch.setattr(imports, "WHOLE_COUNTY_MIN", 4)
+    recon_data.sunan_2024()
+    path = write_csv(tmp_path / "r1.csv", [REGISTER_HEADER, *register_rows(6)])
+    import_file(kind=ImportKind.REGISTER, county=county, path=path)
+    assert not DirtyPerson.objects.exists()
+    assert list(DirtyCounty.objects.filter(county=county).values_list("year", "generation")) == [(2024, 1)]
+    rows = register_rows(6)
+    rows[1][1] = "改名"
+    path = write_csv(tmp_path / "r2.csv", [REGISTER_HEADER, *rows])
+    import_file(kind=ImportKind.REGISTER, county=county, path=path)  # one change: marked on its own
+    assert list(DirtyPerson.objects.values_list("id_number", flat=True)) == [person_id(1)]
+    run = reconcile(county=county, year=2024)
+    assert run.full and run.persons == 6
+    assert ReconciliationResult.objects.filter(county=county).count() == 6
+    assert not DirtyCounty.objects.exists() and not DirtyPerson.objects.exists()
+
+
 def test_register_moves_people_between_counties_and_re_marks_people_already_dirty(tmp_path, county):
     other = county_ensure(code="620702")
     path = write_csv(tmp_path / "other.csv", [REGISTER_HEADER, *register_rows(3)])

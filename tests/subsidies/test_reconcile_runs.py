@@ -396,3 +396,32 @@ def test_an_import_reaches_every_current_year(django_capture_on_commit_callbacks
         year + 1,
     ]
     assert not DirtyPerson.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_whole_county_mark_is_taken_only_by_a_run_that_saw_it(monkeypatch):
+    """The mark makes the next run full; renewed while that run works, it stays for the next; a failed run leaves it."""
+    from subsidies.models import DirtyCounty
+    from subsidies.reconcile import chunk_groups, county_mark_dirty, run_chunk, run_fail, run_finish, run_start
+
+    policy = d.sunan_2024()
+    people = mixed_county(policy, n=30)
+    county_mark_dirty(county_id=policy.county_id)
+    assert list(DirtyCounty.objects.values_list("year", "generation")) == [(2024, 1)]
+    failed = run_start(county=policy.county, year=2024, as_of=AS_OF)
+    run_fail(run_id=failed.pk, message="worker lost")
+    assert DirtyCounty.objects.filter(generation=1).exists()
+
+    run = run_start(county=policy.county, year=2024, as_of=AS_OF)
+    assert run.full
+    county_mark_dirty(county_id=policy.county_id)  # an import commits while the run works
+    for keys in chunk_groups(county_id=policy.county_id):
+        run_chunk(run_id=run.pk, keys=keys)
+    run_finish(run_id=run.pk)
+    assert ReconciliationResult.objects.filter(id_number__in=[p.id_number for p in people]).count() == 30
+    assert list(DirtyCounty.objects.values_list("year", "generation")) == [(2024, 2)]
+
+    again = reconcile(county=policy.county, year=2024, as_of=AS_OF)
+    assert again.full and again.changed == 0
+    assert not DirtyCounty.objects.exists()
+    assert not reconcile(county=policy.county, year=2024, as_of=AS_OF).full
