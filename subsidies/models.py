@@ -598,8 +598,8 @@ class RosterChange(models.Model):
     id_number = models.CharField(_("ID number"), max_length=18)
     name = models.CharField(_("name"), max_length=50, blank=True)
     # Each category here is also an identity's (the old one of the ended identity, the new one of the identity the
-    # same commit inserts), whose constraint holds it: no per-row trigger of their own. Their indexes stay for
-    # PROTECT.
+    # same commit inserts), whose constraint holds it: no per-row trigger of their own, and no index (only a
+    # category's deletion looks them up).
     old_category = models.ForeignKey(
         Category,
         on_delete=models.PROTECT,
@@ -607,6 +607,7 @@ class RosterChange(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("old category"),
+        db_index=False,
         db_constraint=False,
     )
     new_category = models.ForeignKey(
@@ -616,6 +617,7 @@ class RosterChange(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("new category"),
+        db_index=False,
         db_constraint=False,
     )
 
@@ -635,7 +637,9 @@ class Identity(models.Model):
     # department, version and ended_by come from the job's locked department row and the version that same
     # transaction creates, so they carry no per-row foreign-key trigger (PROTECT still holds in Django's
     # collector); category comes from the file and keeps its constraint. County and department need no index of
-    # their own: identity_person_idx and identity_department_idx start with them.
+    # their own: identity_person_idx and identity_department_idx start with them. Category, version and ended_by
+    # have none either: they are only looked up when a category or a version is deleted (rare; a scan then), while
+    # every index costs each row a roster commit inserts or ends (an end changes valid_to: never a HOT update).
     county = models.ForeignKey(
         "enrollment.County",
         on_delete=models.PROTECT,
@@ -653,7 +657,7 @@ class Identity(models.Model):
         db_constraint=False,
     )
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="identities", verbose_name=_("category")
+        Category, on_delete=models.PROTECT, related_name="identities", verbose_name=_("category"), db_index=False
     )
     id_number = models.CharField(_("ID number"), max_length=18)
     name = models.CharField(_("name"), max_length=50)
@@ -666,6 +670,7 @@ class Identity(models.Model):
         on_delete=models.PROTECT,
         related_name="identities",
         verbose_name=_("first seen in"),
+        db_index=False,
         db_constraint=False,
     )
     ended_by = models.ForeignKey(
@@ -675,6 +680,7 @@ class Identity(models.Model):
         blank=True,
         related_name="ended_identities",
         verbose_name=_("ended by"),
+        db_index=False,
         db_constraint=False,
     )
 
