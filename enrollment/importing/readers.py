@@ -141,30 +141,26 @@ def detect_format(path: str | Path) -> str:
     return "csv"
 
 
-def detect_encoding(path: str | Path, chunk: int = 1 << 20) -> str:
-    """utf-8-sig for a BOM; utf-8 when the whole file decodes as UTF-8; else gb18030 (a superset of GBK)."""
+def detect_encoding(path: str | Path, chunk: int = 1 << 16) -> str:
+    """utf-8-sig for a BOM; else decided by the first block holding a non-ASCII byte: utf-8 when it decodes as
+    UTF-8 (64 KB of GBK text never does), else gb18030 (a superset of GBK). Bytes further on are checked as the
+    file is read (`_csv_rows`), not in an extra pass over the whole file."""
     with open(path, "rb") as fh:
         head = fh.read(3)
         if head == codecs.BOM_UTF8:
             return "utf-8-sig"
         fh.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            while block := fh.read(chunk):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-            return "utf-8"
-        except UnicodeDecodeError:
-            pass
-        fh.seek(0)
-        decoder = codecs.getincrementaldecoder("gb18030")()
-        try:
-            while block := fh.read(chunk):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError as exc:
-            raise ReadError(_("The file is neither UTF-8 nor GBK/GB18030 text.")) from exc
-        return "gb18030"
+        while block := fh.read(chunk):
+            if block.isascii():
+                continue  # ends on a character boundary: the next block starts on one
+            for encoding in ("utf-8", "gb18030"):
+                try:
+                    codecs.getincrementaldecoder(encoding)().decode(block)  # a character cut at the end is kept
+                    return encoding
+                except UnicodeDecodeError:
+                    continue
+            raise ReadError(_("The file is neither UTF-8 nor GBK/GB18030 text."))
+    return "utf-8"
 
 
 # -- opening ---------------------------------------------------------------------------------------------
@@ -226,6 +222,18 @@ def _skip_empty(rows):
                 return
 
 
+def _first_undecodable_line(path, encoding: str) -> int:
+    """The first physical line that does not decode (the text reader decodes ahead in blocks, so its own position
+    is not the line). A newline byte never occurs inside a UTF-8 or GB18030 character: lines split safely."""
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError:
+                return number
+    return 0
+
+
 def _csv_rows(path, encoding):
     fh = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by Table.close
     sample = fh.readline()
@@ -245,6 +253,12 @@ def _csv_rows(path, encoding):
             yield from enumerate(reader, start=1)
         except csv.Error as exc:
             raise ReadError(_("The CSV file is malformed near line %(line)s."), line=reader.line_num) from exc
+        except UnicodeDecodeError as exc:
+            raise ReadError(
+                _("The file is not consistently %(encoding)s text: undecodable bytes near line %(line)s."),
+                encoding=encoding.upper().removesuffix("-SIG"),
+                line=_first_undecodable_line(path, encoding),
+            ) from exc
 
     return rows(), fh.close, estimate
 

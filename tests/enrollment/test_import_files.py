@@ -32,6 +32,17 @@ def test_utf8_bom_and_plain_utf8(tmp_path):
         assert rows[0][1][1] == "李四"
 
 
+def test_bytes_of_another_encoding_far_into_the_file_stop_the_read_at_their_line(tmp_path):
+    """The encoding is decided by the first text (the header); damage further on is named by its line."""
+    path = tmp_path / "mixed.csv"
+    utf8 = "身份证号码,姓名\r\n" + "".join(f"{person_id(k)},李四\r\n" for k in range(5000))
+    path.write_bytes(utf8.encode("utf-8") + f"{person_id(1)},".encode() + "王五".encode("gbk") + b"\r\n")
+    assert check_upload(path, max_bytes=1 << 20) == "csv"  # the start is good UTF-8
+    with open_table(path) as table, pytest.raises(ReadError) as caught:
+        list(table.rows())
+    assert str(caught.value) == "文件并非全部为UTF-8编码的文本：第5002行附近有无法解码的字节。"
+
+
 def test_headers_with_full_width_brackets_spaces_and_a_title_row(tmp_path):
     rows = [
         ["肃南县2024年低保对象名册", "", "", ""],
