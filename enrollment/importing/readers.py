@@ -234,8 +234,24 @@ def _first_undecodable_line(path, encoding: str) -> int:
     return 0
 
 
+def _undecodable(path, encoding: str) -> ReadError:
+    return ReadError(
+        _("The file is not consistently %(encoding)s text: undecodable bytes near line %(line)s."),
+        encoding=encoding.upper().removesuffix("-SIG"),
+        line=_first_undecodable_line(path, encoding),
+    )
+
+
 def _csv_rows(path, encoding):
     fh = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by Table.close
+    try:
+        return _csv_reader(path, encoding, fh)
+    except UnicodeDecodeError as exc:
+        fh.close()
+        raise _undecodable(path, encoding) from exc
+
+
+def _csv_reader(path, encoding, fh):
     sample = fh.readline()
     delimiter = max(",\t;|", key=sample.count) if sample else ","
     fh.seek(0)
@@ -254,11 +270,7 @@ def _csv_rows(path, encoding):
         except csv.Error as exc:
             raise ReadError(_("The CSV file is malformed near line %(line)s."), line=reader.line_num) from exc
         except UnicodeDecodeError as exc:
-            raise ReadError(
-                _("The file is not consistently %(encoding)s text: undecodable bytes near line %(line)s."),
-                encoding=encoding.upper().removesuffix("-SIG"),
-                line=_first_undecodable_line(path, encoding),
-            ) from exc
+            raise _undecodable(path, encoding) from exc
 
     return rows(), fh.close, estimate
 

@@ -41,6 +41,12 @@ def test_bytes_of_another_encoding_far_into_the_file_stop_the_read_at_their_line
     with open_table(path) as table, pytest.raises(ReadError) as caught:
         list(table.rows())
     assert str(caught.value) == "文件并非全部为UTF-8编码的文本：第5002行附近有无法解码的字节。"
+    # Within the first 64 KB of text (read to estimate the row count) but past the block that decided the encoding.
+    short = tmp_path / "short.csv"
+    head = "身份证号码,姓名\r\n" + "".join(f"{person_id(k)},李四\r\n" for k in range(2500))
+    short.write_bytes(head.encode("utf-8") + "王五".encode("gbk") + b"\r\n")
+    with pytest.raises(ReadError, match="第2502行"):
+        open_table(short)
 
 
 def test_headers_with_full_width_brackets_spaces_and_a_title_row(tmp_path):
