@@ -70,10 +70,10 @@ def test_register_marks_its_people_for_each_current_year(tmp_path, county):
     """Two policy years are current during a campaign: each year's run must find the people an import changed."""
     from django.utils import timezone
 
-    from tests.subsidies.test_reconcile_runs import _sunan_for
+    from tests.subsidies.recon_data import sunan_for
 
     year = timezone.localdate().year
-    _sunan_for(year), _sunan_for(year + 1)
+    sunan_for(year), sunan_for(year + 1)
     path = write_csv(tmp_path / "r1.csv", [REGISTER_HEADER, *register_rows(4)])
     import_file(kind=ImportKind.REGISTER, county=county, path=path)
     rows = register_rows(4)

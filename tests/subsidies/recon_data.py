@@ -35,6 +35,19 @@ def sunan_2024() -> Policy:
     return seeded("620721", 2024)
 
 
+def sunan_for(year: int) -> Policy:
+    """The 肃南 seed policy moved to `year` (collection from 1 January of the year before)."""
+    import copy
+
+    from subsidies.policies import policy_seed
+    from subsidies.policy_seeds import SEED_POLICIES
+
+    spec = copy.deepcopy(next(s for s in SEED_POLICIES if s["county"] == "620721"))
+    spec.update(year=year, collection_start=date(year - 1, 1, 1), collection_end=date(year - 1, 12, 31))
+    policy_seed(spec=spec)
+    return Policy.objects.select_related("county").get(county__code="620721", year=year)
+
+
 def zhuji_2023() -> Policy:
     """朱集 (灵璧) 2023 (seed 002): standard 350, 350/300/270/175/0, no subsidy after 2023-02-28 but for new people."""
     return seeded("341323", 2023)

@@ -358,19 +358,6 @@ def test_sql_path_equals_python(require_postgres, monkeypatch):
     assert snapshot(policy) == after
 
 
-def _sunan_for(year: int):
-    """The 肃南 seed policy moved to `year` (collection from 1 January of the year before)."""
-    import copy
-
-    from subsidies.policies import policy_seed
-    from subsidies.policy_seeds import SEED_POLICIES
-
-    spec = copy.deepcopy(next(s for s in SEED_POLICIES if s["county"] == "620721"))
-    spec.update(year=year, collection_start=date(year - 1, 1, 1), collection_end=date(year - 1, 12, 31))
-    policy_seed(spec=spec)
-    return d.Policy.objects.select_related("county").get(county__code="620721", year=year)
-
-
 @pytest.mark.django_db
 def test_an_import_reaches_every_current_year(django_capture_on_commit_callbacks):
     """During a campaign two years are current (this one, and the next whose collection has begun): a committed
@@ -380,8 +367,8 @@ def test_an_import_reaches_every_current_year(django_capture_on_commit_callbacks
     from subsidies.reconcile import current_years
 
     year = timezone.localdate().year
-    this = _sunan_for(year)
-    _sunan_for(year + 1)
+    this = d.sunan_for(year)
+    d.sunan_for(year + 1)
     assert current_years(county_id=this.county_id) == [year, year + 1]
     reconcile(county=this.county, year=year, full=True)
     reconcile(county=this.county, year=year + 1, full=True)
