@@ -50,6 +50,20 @@ def test_register_gbk_csv_creates_people_places_and_households(tmp_path, county)
     assert DirtyPerson.objects.filter(county=county).count() == 9
 
 
+def test_new_households_are_numbered_in_the_order_the_file_first_names_them(tmp_path, county):
+    # The people then append to the household index as the merge inserts them (enrollment.imports.RegisterImporter).
+    numbers = ["H9", "H1", "H9", "H5", "H1", "H7", "H5", "H0"]
+    rows = [[person_id(k), f"人员{k}", "红湾寺镇", "红湾村", number, ""] for k, number in enumerate(numbers)]
+    Household.objects.create(county=county, number="H5")  # an existing household keeps its id
+    path = write_csv(tmp_path / "register.csv", [REGISTER_HEADER, *rows])
+    job = import_file(kind=ImportKind.REGISTER, county=county, path=path)
+    assert job.status == ImportStatus.COMMITTED, job.message
+    new = Household.objects.filter(county=county).exclude(number="H5").order_by("pk")
+    assert list(new.values_list("number", flat=True)) == ["H9", "H1", "H7", "H0"]
+    members = dict(Person.objects.filter(county=county).values_list("id_number", "household__number"))
+    assert members == {person_id(k): number for k, number in enumerate(numbers)}
+
+
 def test_register_reimport_changes_only_what_changed(tmp_path, county):
     path = write_csv(tmp_path / "r1.csv", [REGISTER_HEADER, *register_rows(5)])
     import_file(kind=ImportKind.REGISTER, county=county, path=path)
