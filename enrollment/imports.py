@@ -600,7 +600,7 @@ class RegisterImporter(Importer):
             # New households numbered in the order the file first names them: the people, inserted below in the
             # order the merge reads the staged rows (the file's, when it hashes the places and households, as on a
             # million rows), then append to the household index instead of writing all over it (for a million
-            # people: 3.3 s of household-index writes in the hash order of a DISTINCT, under 2 s in this order).
+            # people: 3.3 s of household-index writes in the hash order of a DISTINCT, about 2 s in this order).
             cur.execute(
                 "INSERT INTO enrollment_household (county_id, number) "
                 f"SELECT %s, s.household FROM {s} s WHERE s.household <> '' AND NOT EXISTS "

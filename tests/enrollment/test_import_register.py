@@ -54,7 +54,7 @@ def test_new_households_are_numbered_in_the_order_the_file_first_names_them(tmp_
     # The people then append to the household index as the merge inserts them (enrollment.imports.RegisterImporter).
     numbers = ["H9", "H1", "H9", "H5", "H1", "H7", "H5", "H0"]
     rows = [[person_id(k), f"人员{k}", "红湾寺镇", "红湾村", number, ""] for k, number in enumerate(numbers)]
-    Household.objects.create(county=county, number="H5")  # an existing household keeps its id
+    Household.objects.create(county=county, number="H5")  # already known: not created again
     path = write_csv(tmp_path / "register.csv", [REGISTER_HEADER, *rows])
     job = import_file(kind=ImportKind.REGISTER, county=county, path=path)
     assert job.status == ImportStatus.COMMITTED, job.message
