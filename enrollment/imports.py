@@ -18,7 +18,6 @@ import datetime
 import logging
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -416,42 +415,6 @@ def import_job_cancel(*, job_id: int) -> ImportJob:
     return job
 
 
-# A change of at least this many people, and of at least half the county's register, marks the whole county
-# (one row, and a full run next) instead of a row per person (≈ 15 µs each: 15 s for a first load of a million).
-WHOLE_COUNTY_MIN = 10_000
-
-
-def mark_dirty(cur, *, county_id: int, now, select_ids_sql: str, params: Sequence = (), count: int = 0) -> None:
-    """Mark the people `select_ids_sql` returns dirty in one county, for each year its runs will recompute
-    (`subsidies.reconcile.marked_years`), set-based. `count` (how many people that is, when the caller knows) lets
-    a change of most of the county mark the county as a whole.
-
-    People already marked are re-marked by a plain UPDATE (a HOT update each, the row locked until COMMIT as
-    an upsert would), the rest inserted; an upsert of them all costs twice as much per conflicting row.
-    """
-    from subsidies.reconcile import county_mark_dirty, marked_years
-
-    years = marked_years(county_id=county_id)
-    if count >= WHOLE_COUNTY_MIN:
-        cur.execute("SELECT count(*) FROM enrollment_person WHERE county_id = %s", [county_id])
-        if 2 * count >= cur.fetchone()[0]:
-            county_mark_dirty(county_id=county_id, years=years, now=now)
-            return
-    in_years = " UNION ALL ".join(["SELECT %s AS year"] * len(years))
-    cur.execute(
-        f"UPDATE subsidies_dirtyperson AS m SET marked_at = %s FROM ({select_ids_sql}) x "
-        f"WHERE m.county_id = %s AND m.year IN ({in_years}) AND m.id_number = x.id_number",
-        [now, *params, county_id, *years],
-    )
-    cur.execute(
-        "INSERT INTO subsidies_dirtyperson (county_id, year, id_number, marked_at) "
-        f"SELECT DISTINCT %s, y.year, x.id_number, %s FROM ({select_ids_sql}) x CROSS JOIN ({in_years}) y "
-        "WHERE NOT EXISTS (SELECT 1 FROM subsidies_dirtyperson m "
-        "WHERE m.county_id = %s AND m.year = y.year AND m.id_number = x.id_number)",
-        [county_id, now, *params, *years, county_id],
-    )
-
-
 def _text_field(value, limit: int) -> str:
     return text(value)[:limit]
 
@@ -630,6 +593,8 @@ class RegisterImporter(Importer):
                 f"SUM(CASE WHEN change = 2 THEN 1 ELSE 0 END) FROM {r}"
             )
             total, added, changed = (v or 0 for v in cur.fetchone())
+            from subsidies.reconcile import mark_dirty
+
             mark_dirty(
                 cur,
                 county_id=county,
@@ -822,6 +787,8 @@ class PaymentsImporter(Importer):
         with connection.cursor() as cur:
             cur.execute(f"SELECT count(*) FROM {s}")
             total = cur.fetchone()[0]
+            from subsidies.reconcile import mark_dirty
+
             mark_dirty(
                 cur, county_id=county, now=now, select_ids_sql=f"SELECT id_number FROM ({new_rows}) n", params=[county]
             )

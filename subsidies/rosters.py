@@ -25,10 +25,11 @@ from accounts.access import mask_id_number
 from enrollment import idnumbers
 from enrollment.importing.readers import FIELD_LABELS, label_key, parse_date, text
 from enrollment.importing.staging import Stage, sql_day_before, sql_distinct, sql_greatest
-from enrollment.imports import PREVIEW_ROWS, Importer, ImportError_, Problem, mark_dirty
+from enrollment.imports import PREVIEW_ROWS, Importer, ImportError_, Problem
 from enrollment.models import ImportKind, Township, Village
 
 from .models import Category, Department, RosterVersion
+from .reconcile import mark_dirty
 
 OPEN = "i.county_id = %s AND i.department_id = %s AND i.ended_by_id IS NULL"
 _MISSING = object()

@@ -101,12 +101,12 @@ def test_register_marks_its_people_for_each_current_year(tmp_path, county):
 
 def test_register_changing_most_of_the_county_marks_it_whole(tmp_path, county, monkeypatch):
     """A first load (or a register mostly new) marks the county once, not each person; the next run is full."""
-    from enrollment import imports
+    from subsidies import reconcile as reconcile_module
     from subsidies.models import DirtyCounty, ReconciliationResult
     from subsidies.reconcile import reconcile
     from tests.subsidies import recon_data
 
-    monkeypatch.setattr(imports, "WHOLE_COUNTY_MIN", 4)
+    monkeypatch.setattr(reconcile_module, "WHOLE_COUNTY_MIN", 4)
     recon_data.sunan_2024()
     path = write_csv(tmp_path / "r1.csv", [REGISTER_HEADER, *register_rows(6)])
     import_file(kind=ImportKind.REGISTER, county=county, path=path)
