@@ -8,7 +8,9 @@
    with a unique index on the ID number (the median of three runs of it);
 2. a roster snapshot diffed and committed against a previous one of the same size;
 3. an .xlsx roster;
-4. django-import-export's ModelResource on a sample, and our speed as a multiple of it.
+4. django-import-export's ModelResource on a sample, and our speed as a multiple of it;
+5. the same register (its first --sqlite-rows rows), roster diff and .xlsx through the SQLite fallback (the
+   embedded default of `make run`): executemany into a staging table and the same merge, in a fresh database.
 """
 
 from __future__ import annotations
@@ -85,6 +87,25 @@ def write_roster(path: Path, ids: list[str], categories: list[str], seed: int, *
             w.writerow([number, "某人", rng.choice(categories), "2023-09-01"])
 
 
+def bench_setup() -> dict:
+    """The bench county and its categories (idempotent); department code → category names."""
+    from enrollment.services import county_ensure
+    from subsidies.models import Category, Department
+
+    county = county_ensure(code=COUNTY)
+    names = {
+        "civil_affairs": ["特困人员", "低保对象", "低保边缘家庭成员"],
+        "rural_revitalization": ["返贫致贫人口", "监测对象"],
+    }
+    for code, labels in names.items():
+        dept = Department.objects.get(code=code)
+        for k, label in enumerate(labels):
+            Category.objects.get_or_create(
+                county=county, code=f"bench_{code}_{k}", defaults={"name": label, "department": dept}
+            )
+    return names
+
+
 def child(kind: str, path: str, department: str | None, date: str | None) -> None:
     """Run one import in this (child) process; prints the job's status."""
     django_setup()
@@ -116,12 +137,14 @@ def child(kind: str, path: str, department: str | None, date: str | None) -> Non
         sys.exit(1)
 
 
-def run_child(kind: str, path: Path, department: str | None = None, date: str | None = None) -> tuple[float, str]:
+def run_child(
+    kind: str, path: Path, department: str | None = None, date: str | None = None, *, env: dict | None = None
+) -> tuple[float, str]:
     started = time.perf_counter()
     cmd = [sys.executable, __file__, "--child", kind, str(path)]
     if department:
         cmd += ["--department", department, "--date", date]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ).stdout
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env or os.environ).stdout
     return time.perf_counter() - started, out.strip().splitlines()[-1]
 
 
@@ -144,11 +167,16 @@ def main() -> None:
     parser.add_argument("--roster-rows", type=int, default=25_000)
     parser.add_argument("--xlsx-rows", type=int, default=10_000)
     parser.add_argument("--iex-rows", type=int, default=2_000)
+    parser.add_argument("--sqlite-rows", type=int, help="register rows for the SQLite fallback (default: --rows)")
     parser.add_argument("--child")
     parser.add_argument("file", nargs="?")
     parser.add_argument("--department")
     parser.add_argument("--date")
     args = parser.parse_args()
+    if args.child == "setup":
+        django_setup()
+        bench_setup()
+        return
     if args.child:
         child(args.child, args.file, args.department, args.date)
         return
@@ -162,7 +190,6 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from enrollment.models import Person
     from enrollment.services import county_ensure
-    from subsidies.models import Category, Department
 
     county = county_ensure(code=COUNTY)
     with connection.cursor() as cur:
@@ -171,14 +198,7 @@ def main() -> None:
             "enrollment_payment, enrollment_person, enrollment_household, enrollment_importjob, "
             "subsidies_reconciliationresult, enrollment_followupcase CASCADE"
         )
-    civil = Department.objects.get(code="civil_affairs")
-    rural = Department.objects.get(code="rural_revitalization")
-    names = {civil: ["特困人员", "低保对象", "低保边缘家庭成员"], rural: ["返贫致贫人口", "监测对象"]}
-    for dept, labels in names.items():
-        for k, label in enumerate(labels):
-            Category.objects.get_or_create(
-                county=county, code=f"bench_{dept.code}_{k}", defaults={"name": label, "department": dept}
-            )
+    names = bench_setup()
     tmp = Path(tempfile.mkdtemp(prefix="bench-imports-"))
     print(f"bench/imports.py  rows={args.rows} roster={args.roster_rows} xlsx={args.xlsx_rows} iex={args.iex_rows}")
 
@@ -214,9 +234,10 @@ def main() -> None:
     # 2. roster diff
     n = args.roster_rows
     v1, v2 = tmp / "roster_v1.csv", tmp / "roster_v2.csv"
-    write_roster(v1, ids[:n], names[civil], seed=1)
+    write_roster(v1, ids[:n], names["civil_affairs"], seed=1)
     shift = n // 20
-    write_roster(v2, ids[shift : n + shift], names[civil], seed=2)  # 5% removed, 5% added, categories reshuffled
+    # 5% removed, 5% added, categories reshuffled
+    write_roster(v2, ids[shift : n + shift], names["civil_affairs"], seed=2)
     first, _ = run_child("roster", v1, "civil_affairs", "2024-01-01")
     second, line = run_child("roster", v2, "civil_affairs", "2024-03-01")
     print(f"  roster {n:,} rows, first version: {first:.2f} s")
@@ -225,7 +246,7 @@ def main() -> None:
     # 3. xlsx roster
     xlsx = tmp / "roster.xlsx"
     t = time.perf_counter()
-    write_roster(xlsx, ids[: args.xlsx_rows], names[rural], seed=3, xlsx=True)
+    write_roster(xlsx, ids[: args.xlsx_rows], names["rural_revitalization"], seed=3, xlsx=True)
     print(f"  wrote {args.xlsx_rows:,}-row .xlsx in {time.perf_counter() - t:.1f} s")
     seconds, line = run_child("roster", xlsx, "rural_revitalization", "2024-01-01")
     print(f"  .xlsx roster {args.xlsx_rows:,} rows: {seconds:.2f} s (target <= 15 s)  [{line}]")
@@ -262,6 +283,25 @@ def main() -> None:
         f"(errors: {result.has_errors()})"
     )
     print(f"  our speed as a multiple of django-import-export: {(args.rows / ours) / iex_rate:.1f}x")
+
+    # 5. the SQLite fallback, same files (the register's first rows), in a fresh database file
+    sqlite_rows = args.sqlite_rows or args.rows
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}"}
+    for cmd in ([str(ROOT / "manage.py"), "migrate", "-v", "0"], [__file__, "--child", "setup"]):
+        subprocess.run([sys.executable, *cmd], check=True, env=env, capture_output=True)
+    sample = register
+    if sqlite_rows < args.rows:
+        sample = tmp / "register_sample.csv"
+        write_register(sample, sqlite_rows)
+    print(f"  SQLite fallback (executemany into a staging table, the same merge), {sqlite_rows:,}-row register:")
+    seconds, line = run_child("register", sample, env=env)
+    print(f"    register {sqlite_rows:,} rows: {seconds:.2f} s = {sqlite_rows / seconds:,.0f} rows/s  [{line}]")
+    first, _ = run_child("roster", v1, "civil_affairs", "2024-01-01", env=env)
+    second, line = run_child("roster", v2, "civil_affairs", "2024-03-01", env=env)
+    print(f"    roster {n:,} rows, first version: {first:.2f} s")
+    print(f"    roster {n:,} rows diffed against the previous {n:,}: {second:.2f} s  [{line}]")
+    seconds, line = run_child("roster", xlsx, "rural_revitalization", "2024-01-01", env=env)
+    print(f"    .xlsx roster {args.xlsx_rows:,} rows: {seconds:.2f} s  [{line}]")
 
 
 if __name__ == "__main__":
