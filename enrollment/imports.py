@@ -42,6 +42,7 @@ from enrollment.importing.readers import (
 )
 from enrollment.importing.staging import Stage, is_postgres, sql_distinct
 from enrollment.importing.uploads import check_upload
+from subsidies.reconcile import mark_dirty
 
 from .dbstats import refresh_statistics
 from .models import County, ImportJob, ImportKind, ImportStatus
@@ -593,8 +594,6 @@ class RegisterImporter(Importer):
                 f"SUM(CASE WHEN change = 2 THEN 1 ELSE 0 END) FROM {r}"
             )
             total, added, changed = (v or 0 for v in cur.fetchone())
-            from subsidies.reconcile import mark_dirty
-
             mark_dirty(
                 cur,
                 county_id=county,
@@ -787,8 +786,6 @@ class PaymentsImporter(Importer):
         with connection.cursor() as cur:
             cur.execute(f"SELECT count(*) FROM {s}")
             total = cur.fetchone()[0]
-            from subsidies.reconcile import mark_dirty
-
             mark_dirty(
                 cur, county_id=county, now=now, select_ids_sql=f"SELECT id_number FROM ({new_rows}) n", params=[county]
             )

@@ -330,6 +330,7 @@ class RosterImporter(Importer):
         removed = "d.s_id IS NULL"
         added = "d.identity_id IS NULL"
         both = "d.s_id IS NOT NULL AND d.identity_id IS NOT NULL"
+        changed = f"{both} AND d.i_category_id <> d.category_id"
         with connection.cursor() as cur:
             d = self._create_diff(cur, s)
             # 1. The diff, stored as RosterChange rows.
@@ -343,7 +344,7 @@ class RosterImporter(Importer):
             )
             cur.execute(
                 change + "SELECT %s, 'changed', d.s_id, d.name, d.i_category_id, d.category_id "
-                f"FROM {d} d WHERE {both} AND d.i_category_id <> d.category_id",
+                f"FROM {d} d WHERE {changed}",
                 [v],
             )
             cur.execute(
@@ -386,7 +387,7 @@ class RosterImporter(Importer):
                 "UPDATE subsidies_identity AS i SET ended_by_id = %s, valid_to = CASE "
                 f"WHEN i.valid_to IS NOT NULL AND i.valid_to < {new_start} THEN i.valid_to "
                 f"ELSE {sql_greatest('i.valid_from', sql_day_before(new_start))} END FROM {d} d "
-                f"WHERE i.id = d.identity_id AND {both} AND d.i_category_id <> d.category_id",
+                f"WHERE i.id = d.identity_id AND {changed}",
                 [v, snapshot, snapshot],
             )
             # 6. New identities for added people and changed categories (the changed ones were just ended):
@@ -400,7 +401,7 @@ class RosterImporter(Importer):
                 "township_name, village_name, valid_from, valid_to, version_id, ended_by_id) "
                 "SELECT %s, %s, d.category_id, d.s_id, d.name, d.township, d.village, "
                 f"COALESCE(d.valid_from, %s), d.valid_to, %s, NULL FROM {d} d "
-                f"WHERE d.s_id IS NOT NULL AND ({added} OR d.i_category_id <> d.category_id) ORDER BY d.line",
+                f"WHERE {added} OR ({changed}) ORDER BY d.line",
                 [county, department, snapshot, v],
             )
             cur.execute(f"SELECT count(*) FROM {s}")
