@@ -10,4 +10,5 @@ class SubsidiesConfig(AppConfig):
         from . import (
             policies,  # noqa: F401  (signal receivers that keep policy snapshots fresh)
             reconcile_receivers,  # noqa: F401  (connects the import → reconciliation receiver)
+            rosters,  # noqa: F401  (the category delete guard of roster commits)
         )

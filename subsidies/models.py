@@ -636,10 +636,13 @@ class Identity(models.Model):
     # Identities are written by the roster commit in bulk (hundreds of thousands of rows per snapshot). County,
     # department, version and ended_by come from the job's locked department row and the version that same
     # transaction creates, so they carry no per-row foreign-key trigger (PROTECT still holds in Django's
-    # collector); category comes from the file and keeps its constraint. County and department need no index of
-    # their own: identity_person_idx and identity_department_idx start with them. Category, version and ended_by
-    # have none either: they are only looked up when a category or a version is deleted (rare; a scan then), while
-    # every index costs each row a roster commit inserts or ends (an end changes valid_to: never a HOT update).
+    # collector). Nor does category, which comes from the file: the roster commit checks and holds the few
+    # categories a file names, once each (subsidies.rosters: RosterImporter._hold_categories and the delete
+    # guard _category_deleted), instead of a deferred check per row at COMMIT. County and department need no
+    # index of their own: identity_person_idx and identity_department_idx start with them. Category, version and
+    # ended_by have none either: they are only looked up when a category or a version is deleted (rare; a scan
+    # then), while every index costs each row a roster commit inserts or ends (an end changes valid_to: never a
+    # HOT update).
     county = models.ForeignKey(
         "enrollment.County",
         on_delete=models.PROTECT,
@@ -657,7 +660,12 @@ class Identity(models.Model):
         db_constraint=False,
     )
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="identities", verbose_name=_("category"), db_index=False
+        Category,
+        on_delete=models.PROTECT,
+        related_name="identities",
+        verbose_name=_("category"),
+        db_index=False,
+        db_constraint=False,
     )
     id_number = models.CharField(_("ID number"), max_length=18)
     name = models.CharField(_("name"), max_length=50)

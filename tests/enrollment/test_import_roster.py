@@ -1,9 +1,12 @@
 """Identity rosters (SPEC §4): versions, diff, valid_from/valid_to, flags, and all-or-nothing commits."""
 
 import datetime
+import threading
+import time
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import ProtectedError
 
 from enrollment.dbstats import estimated_rows
 from enrollment.imports import import_file, import_job_commit, import_job_create, import_job_validate
@@ -194,3 +197,96 @@ def test_a_commit_failing_midway_leaves_the_previous_version_intact(tmp_path, co
             valid_to=D1,
             version=RosterVersion.objects.get(),
         )
+
+
+def _validated(tmp_path, county, dept, rows, day):
+    path = roster(tmp_path, "next.csv", rows)
+    job = import_job_create(
+        kind=ImportKind.ROSTER,
+        county=county,
+        file=path.open("rb"),
+        original_name="next.csv",
+        department=dept,
+        snapshot_date=day,
+    )
+    job = import_job_validate(job_id=job.pk)
+    assert job.status == ImportStatus.VALIDATED, job.message
+    return job
+
+
+@pytest.mark.parametrize("meanwhile", ["deleted", "moved"])
+def test_a_category_deleted_or_moved_after_validation_fails_the_commit_and_keeps_the_previous_version(
+    tmp_path, county, civil, meanwhile
+):
+    v1 = [[person_id(k), f"人{k}", "低保对象", "", "", "", ""] for k in range(1, 4)]
+    assert run(county, civil, roster(tmp_path, "v1.csv", v1), D1).status == ImportStatus.COMMITTED
+    before = list(Identity.objects.order_by("pk").values())
+    fresh = Category.objects.create(county=county, code="bianyuan", name="低保边缘家庭成员", department=civil)
+    v2 = [*v1, [person_id(4), "人4", "低保边缘家庭成员", "", "", "", ""]]
+    job = _validated(tmp_path, county, civil, v2, D2)
+    if meanwhile == "deleted":
+        fresh.delete()  # no identity uses it yet: nothing in Django protects it
+    else:
+        fresh.department = Department.objects.get(code="veterans_affairs")
+        fresh.save()
+    job = import_job_commit(job_id=job.pk)
+    assert job.status == ImportStatus.FAILED
+    assert "类别" in job.message and "重新上传" in job.message, job.message
+    assert list(Identity.objects.order_by("pk").values()) == before
+    assert list(RosterVersion.objects.values_list("number", flat=True)) == [1]
+
+
+def _waiting_on_locks(count: int) -> None:
+    """Until `count` other sessions of this database wait on a lock (10 s at most)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connections["default"].cursor() as cur:
+            cur.execute("SELECT pg_stat_clear_snapshot()")  # inside a transaction it would stay as first read
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cur.fetchone()[0] >= count:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"{count} sessions never waited on a lock")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_category_delete_racing_a_roster_commit_waits_and_then_sees_its_identities(
+    tmp_path, county, civil, require_postgres
+):
+    """identity.category has no database constraint: the commit and a delete of the category settle by locks."""
+    fresh = Category.objects.create(county=county, code="bianyuan", name="低保边缘家庭成员", department=civil)
+    rows = [[person_id(k), f"人{k}", "低保边缘家庭成员", "", "", "", ""] for k in range(1, 4)]
+    job = _validated(tmp_path, county, civil, rows, D1)
+    outcome = {}
+
+    def in_thread(name, work):
+        def run():
+            try:
+                outcome[name] = work()
+            except Exception as exc:  # looked at below, in the test's thread
+                outcome[name] = exc
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    # Hold the roster commit part-way: after it locked the department and its categories, before its first
+    # write (the roster changes). The delete then starts, its collector finding no identity yet.
+    with transaction.atomic(), connections["default"].cursor() as cur:
+        cur.execute("LOCK TABLE subsidies_rosterchange IN EXCLUSIVE MODE")
+        committing = in_thread("commit", lambda: import_job_commit(job_id=job.pk))
+        _waiting_on_locks(1)
+        deleting = in_thread("delete", lambda: Category.objects.get(pk=fresh.pk).delete())
+        _waiting_on_locks(2)
+    committing.join(30)
+    deleting.join(30)
+    assert outcome["commit"].status == ImportStatus.COMMITTED, outcome["commit"].message
+    assert isinstance(outcome["delete"], ProtectedError), outcome["delete"]
+    assert Category.objects.filter(pk=fresh.pk).exists()
+    assert Identity.objects.filter(category=fresh).count() == 3
