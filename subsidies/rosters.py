@@ -410,7 +410,8 @@ class RosterImporter(Importer):
                 f"ELSE {sql_greatest('i.valid_from', '%s')} END FROM {d} d WHERE i.id = d.identity_id AND {removed}",
                 [v, before, before],
             )
-            # 5. Changed category: the old identity ends the day before the new one starts.
+            # 5. Changed category: the old identity ends the day before the new one starts. Steps 3-5 update no
+            #    indexed column of pages kept half free: in place on PostgreSQL (see Identity.Meta.indexes).
             new_start = "COALESCE(d.valid_from, %s)"
             cur.execute(
                 "UPDATE subsidies_identity AS i SET ended_by_id = %s, valid_to = CASE "

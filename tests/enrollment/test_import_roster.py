@@ -290,3 +290,30 @@ def test_a_category_delete_racing_a_roster_commit_waits_and_then_sees_its_identi
     assert isinstance(outcome["delete"], ProtectedError), outcome["delete"]
     assert Category.objects.filter(pk=fresh.pk).exists()
     assert Identity.objects.filter(category=fresh).count() == 3
+
+
+@pytest.mark.postgres
+def test_identities_a_new_version_ends_are_updated_in_place(tmp_path, county, civil, require_postgres):
+    """Ending identities rewrites valid_to and ended_by only, on pages left half free: PostgreSQL updates them in
+    place (HOT), with no new entry in any index (158,281 category changes of a 250,000-row diff: 0.5 s, not 1.9).
+
+    Nearly all: an ended identity is a few bytes longer, so where every identity of a page ends at once the last
+    ones may not fit (here 284 of 300; in the bench's diff, 170,107 of 170,781 ends). With valid_to indexed, none.
+    """
+    people = range(1, 301)  # several pages of identities
+    v1 = [[person_id(k), f"人{k}", "低保对象", "", "", "", ""] for k in people]
+    assert run(county, civil, roster(tmp_path, "v1.csv", v1), D1).status == ImportStatus.COMMITTED
+    v2 = [[person_id(k), f"人{k}", "特困人员（含孤儿）", "", "", "", ""] for k in people]
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_stat_get_xact_tuples_updated('subsidies_identity'::regclass)")
+        updated_before = cur.fetchone()[0]
+        job = run(county, civil, roster(tmp_path, "v2.csv", v2), D2)
+        assert job.status == ImportStatus.COMMITTED and job.summary["result"]["changed"] == 300
+        cur.execute(
+            "SELECT pg_stat_get_xact_tuples_updated('subsidies_identity'::regclass), "
+            "pg_stat_get_xact_tuples_hot_updated('subsidies_identity'::regclass)"
+        )
+        updated, hot = cur.fetchone()
+    assert updated - updated_before == 300
+    assert hot >= 0.9 * 300, hot
+    assert Identity.objects.filter(valid_to=D2 - datetime.timedelta(days=1), ended_by__number=2).count() == 300
