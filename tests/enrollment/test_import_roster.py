@@ -46,6 +46,22 @@ def run(county, dept, path, day):
     return import_file(kind=ImportKind.ROSTER, county=county, path=path, department=dept, snapshot_date=day)
 
 
+def validated(tmp_path, county, dept, rows, day):
+    """A roster job validated (and not committed), as the browser leaves it at the preview."""
+    path = roster(tmp_path, "next.csv", rows)
+    job = import_job_create(
+        kind=ImportKind.ROSTER,
+        county=county,
+        file=path.open("rb"),
+        original_name="next.csv",
+        department=dept,
+        snapshot_date=day,
+    )
+    job = import_job_validate(job_id=job.pk)
+    assert job.status == ImportStatus.VALIDATED, job.message
+    return job
+
+
 def test_two_versions_yield_added_removed_changed_unchanged_and_validity(tmp_path, county, civil):
     v1 = [
         [person_id(1), "甲", "特困人员(含孤儿)", "红湾寺镇", "", "2023-09-01", ""],
@@ -114,16 +130,7 @@ def test_name_mismatch_and_not_in_register_are_flagged_in_the_preview(tmp_path, 
 
     Person.objects.create(id_number=person_id(1), name="张三", sex="M", birth_date=D1, county=county)
     rows = [[person_id(1), "张叁", "低保对象", "", "", "", ""], [person_id(2), "李四", "低保对象", "", "", "", ""]]
-    path = roster(tmp_path, "r.csv", rows)
-    job = import_job_create(
-        kind=ImportKind.ROSTER,
-        county=county,
-        file=path.open("rb"),
-        original_name="r.csv",
-        department=civil,
-        snapshot_date=D1,
-    )
-    job = import_job_validate(job_id=job.pk)
+    job = validated(tmp_path, county, civil, rows, D1)
     assert job.summary["diff"]["name_mismatch"] == 1 and job.summary["diff"]["not_in_register"] == 1
     assert "张三" in job.summary["warn_rows"][0]["reason"] and job.summary["warn_rows"][0]["line"] == 2
 
@@ -166,17 +173,7 @@ def test_a_commit_failing_midway_leaves_the_previous_version_intact(tmp_path, co
     assert run(county, civil, roster(tmp_path, "v1.csv", v1), D1).status == ImportStatus.COMMITTED
     before = list(Identity.objects.order_by("pk").values())
     v2 = [[person_id(k), f"人{k}", "特困人员（含孤儿）", "", "", "", ""] for k in range(3, 9)]
-    path = roster(tmp_path, "v2.csv", v2)
-    job = import_job_create(
-        kind=ImportKind.ROSTER,
-        county=county,
-        file=path.open("rb"),
-        original_name="v2.csv",
-        department=civil,
-        snapshot_date=D2,
-    )
-    job = import_job_validate(job_id=job.pk)
-    assert job.status == ImportStatus.VALIDATED
+    job = validated(tmp_path, county, civil, v2, D2)
     # Real bad data reaches the staging table after validation: an end date before the start. The database's
     # check constraint (identity_period_ordered) stops the commit at step 6, after the diff and the endings ran.
     with connection.cursor() as cur:
@@ -199,21 +196,6 @@ def test_a_commit_failing_midway_leaves_the_previous_version_intact(tmp_path, co
         )
 
 
-def _validated(tmp_path, county, dept, rows, day):
-    path = roster(tmp_path, "next.csv", rows)
-    job = import_job_create(
-        kind=ImportKind.ROSTER,
-        county=county,
-        file=path.open("rb"),
-        original_name="next.csv",
-        department=dept,
-        snapshot_date=day,
-    )
-    job = import_job_validate(job_id=job.pk)
-    assert job.status == ImportStatus.VALIDATED, job.message
-    return job
-
-
 @pytest.mark.parametrize("meanwhile", ["deleted", "moved"])
 def test_a_category_deleted_or_moved_after_validation_fails_the_commit_and_keeps_the_previous_version(
     tmp_path, county, civil, meanwhile
@@ -223,7 +205,7 @@ def test_a_category_deleted_or_moved_after_validation_fails_the_commit_and_keeps
     before = list(Identity.objects.order_by("pk").values())
     fresh = Category.objects.create(county=county, code="bianyuan", name="低保边缘家庭成员", department=civil)
     v2 = [*v1, [person_id(4), "人4", "低保边缘家庭成员", "", "", "", ""]]
-    job = _validated(tmp_path, county, civil, v2, D2)
+    job = validated(tmp_path, county, civil, v2, D2)
     if meanwhile == "deleted":
         fresh.delete()  # no identity uses it yet: nothing in Django protects it
     else:
@@ -260,7 +242,7 @@ def test_a_category_delete_racing_a_roster_commit_waits_and_then_sees_its_identi
     """identity.category has no database constraint: the commit and a delete of the category settle by locks."""
     fresh = Category.objects.create(county=county, code="bianyuan", name="低保边缘家庭成员", department=civil)
     rows = [[person_id(k), f"人{k}", "低保边缘家庭成员", "", "", "", ""] for k in range(1, 4)]
-    job = _validated(tmp_path, county, civil, rows, D1)
+    job = validated(tmp_path, county, civil, rows, D1)
     outcome = {}
 
     def in_thread(name, work):
