@@ -123,6 +123,30 @@ def generate_people(*, county_code: str, persons: int, seed: int, townships: lis
     return people
 
 
+REGISTER_HEADER = ["身份证号码", "姓名", "乡镇（街道）", "村（社区）", "户号", "与户主关系", "是否学生"]
+
+
+def write_register(path: Path, people: list[DemoPerson], *, encoding: str, id_text=None) -> Path:
+    """The bureau's population extract as a CSV: one row per person, household by household, as counties export
+    it (so ID numbers come in no particular order). `id_text` may damage a number the way real files do."""
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(REGISTER_HEADER)
+        for p in people:
+            writer.writerow(
+                [
+                    id_text(p.id_number) if id_text else p.id_number,
+                    p.name,
+                    p.township,
+                    p.village,
+                    p.household,
+                    p.relation,
+                    "是" if p.student else "",
+                ]
+            )
+    return path
+
+
 def _due(standard: Decimal, kind: str, value: Decimal) -> Decimal:
     subsidy = (standard * value / 100).quantize(Decimal("0.01"), ROUND_HALF_UP) if kind == "percent" else value
     return max(Decimal(0), standard - min(subsidy, standard))
@@ -148,23 +172,7 @@ def write_demo(
     def damaged(number: str) -> str:
         return _damage(number, rng) if rng.random() < damaged_share else number
 
-    path = output / "register.csv"
-    with path.open("w", encoding=encoding, newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["身份证号码", "姓名", "乡镇（街道）", "村（社区）", "户号", "与户主关系", "是否学生"])
-        for p in people:
-            writer.writerow(
-                [
-                    damaged(p.id_number),
-                    p.name,
-                    p.township,
-                    p.village,
-                    p.household,
-                    p.relation,
-                    "是" if p.student else "",
-                ]
-            )
-    files["register"] = path
+    files["register"] = write_register(output / "register.csv", people, encoding=encoding, id_text=damaged)
 
     certified: dict[str, Decimal] = {}  # id → personal due of the highest identity
     year = policy.year if policy else datetime.date.today().year + 1
