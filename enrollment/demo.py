@@ -66,9 +66,9 @@ def _damage(number: str, rng: random.Random) -> str:
         return f"{float(number[:17] + '0'):.5E}"  # 6.20721E+17
     if kind == 1:
         return number[:15] + "000"
-    if kind == 2:
+    if kind == 2 and number[-1] != "X":  # a number ending in X is text to Excel: it never gets a .0
         return number + ".0"
-    if kind == 3:
+    if kind in (2, 3):
         digit = str((int(number[10]) + 1) % 10)
         return number[:10] + digit + number[11:]  # a typo: the check character no longer fits
     return number[:6] + "2099" + number[10:]
