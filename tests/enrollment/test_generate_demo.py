@@ -148,7 +148,7 @@ def test_generate_demo_load_imports_every_good_row_and_reports_the_damaged_ones(
     assert ImportJob.objects.count() == rosters.count() + 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_setup_demo_gives_make_run_a_reconciled_county_with_users_and_quotas_twice_over(tmp_path):
     def run():
         out = io.StringIO()
