@@ -2,21 +2,22 @@
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from enrollment.imports import ImportError_, import_file
 from enrollment.models import ImportStatus
 from enrollment.services import county_ensure
 
 DIFF_LABELS = {
-    "added": "新增",
-    "changed": "变更",
-    "removed": "移除",
-    "unchanged": "未变",
-    "already_imported": "已导入过",
-    "not_in_register": "不在人员登记中",
-    "name_mismatch": "姓名与登记不符",
-    "moved_from_other_county": "由其他区县转入",
-    "new_townships": "新乡镇",
+    "added": gettext_lazy("Added"),
+    "changed": gettext_lazy("Changed"),
+    "removed": gettext_lazy("Removed"),
+    "unchanged": gettext_lazy("Unchanged"),
+    "already_imported": gettext_lazy("Already imported"),
+    "not_in_register": gettext_lazy("Not in the register"),
+    "name_mismatch": gettext_lazy("Name differs from the register"),
+    "moved_from_other_county": gettext_lazy("Moved in from another county"),
+    "new_townships": gettext_lazy("New townships"),
 }
 
 
@@ -49,20 +50,24 @@ class ImportCommand(BaseCommand):
 
     def print_summary(self, job):
         s = job.summary or {}
-        out = self.stdout.write
-        out(f"{_('File')}: {job.original_name} ({s.get('format', '')} {s.get('encoding', '')})".rstrip())
-        out(f"{_('Rows read')}: {s.get('rows_read', 0)}")
-        out(f"{_('Accepted')}: {s.get('accepted', 0)}")
-        out(f"{_('Rejected')}: {s.get('rejected', 0)}")
+
+        # Labels are looked up outside the f-strings: xgettext does not read calls inside them.
+        def out(label, value):
+            self.stdout.write(f"{label}: {value}")
+
+        out(_("File"), f"{job.original_name} ({s.get('format', '')} {s.get('encoding', '')})".rstrip())
+        out(_("Rows read"), s.get("rows_read", 0))
+        out(_("Accepted"), s.get("accepted", 0))
+        out(_("Rejected"), s.get("rejected", 0))
         for reason, count in (s.get("reasons") or {}).items():
-            out(f"    {count:>8}  {reason}")
+            self.stdout.write(f"    {count:>8}  {reason}")
         if s.get("warnings"):
-            out(f"{_('Warnings')}: {s.get('warned_rows', 0)}")
+            out(_("Warnings"), s.get("warned_rows", 0))
             for reason, count in s["warnings"].items():
-                out(f"    {count:>8}  {reason}")
+                self.stdout.write(f"    {count:>8}  {reason}")
         result = s.get("result") or s.get("diff") or {}
         title = _("Committed") if "result" in s else _("Would change")
-        out(f"{title}: " + "  ".join(f"{DIFF_LABELS.get(k, k)} {v}" for k, v in result.items() if k in DIFF_LABELS))
+        out(title, "  ".join(f"{DIFF_LABELS[k]} {v}" for k, v in result.items() if k in DIFF_LABELS))
         if job.error_file:
-            out(f"{_('Error workbook')}: {job.error_file.path}")
-        out(f"{_('Status')}: {job.get_status_display()}")
+            out(_("Error workbook"), job.error_file.path)
+        out(_("Status"), job.get_status_display())
