@@ -4,8 +4,8 @@
         .venv/bin/python bench/imports.py --rows 1000000 --roster-rows 250000 --xlsx-rows 100000 --iex-rows 20000
 
 1. register CSV of N rows, fully validated and merged by our pipeline (in a child process, whose peak RSS is
-   read with os.wait4), against `psql \\copy` of the same file into a table with a
-   unique index on the ID number (the median of three runs of it). Two files: first the GBK file this bench
+   read with os.wait4), against `psql \\copy` of the same file into a table with a unique index on the ID number
+   (the median of three runs of it). Two files: first the GBK file this bench
    used until stop 16, whose rows come sorted by ID number within long runs (the best case for any unique index:
    every insert lands at its right end), then the headline, generate_demo's register (`enrollment.demo`, the
    synthetic county the issue has benchmarks use), household by household as counties export it, so ID numbers

@@ -11,6 +11,7 @@ import csv
 import datetime
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -126,7 +127,9 @@ def generate_people(*, county_code: str, persons: int, seed: int, townships: lis
 REGISTER_HEADER = ["身份证号码", "姓名", "乡镇（街道）", "村（社区）", "户号", "与户主关系", "是否学生"]
 
 
-def write_register(path: Path, people: list[DemoPerson], *, encoding: str, id_text=None) -> Path:
+def write_register(
+    path: Path, people: list[DemoPerson], *, encoding: str, id_text: Callable[[str], str] | None = None
+) -> Path:
     """The bureau's population extract as a CSV: one row per person, household by household, as counties export
     it (so ID numbers come in no particular order). `id_text` may damage a number the way real files do."""
     with path.open("w", encoding=encoding, newline="") as fh:
