@@ -27,12 +27,19 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.access import mask_id_number
 from enrollment import idnumbers
 from enrollment.importing.readers import (
     FIELD_LABELS,
     ReadError,
+    column_letter,
+    field_of,
+    is_month_only,
+    looks_like,
+    looks_like_error,
+    name_damaged,
     open_table,
     parse_amount,
     parse_bool,
@@ -53,6 +60,22 @@ log = logging.getLogger(__name__)
 PREVIEW_ROWS = 200
 _CENT = Decimal("0.01")
 ERROR_COLUMN = "错误原因"
+PLACE_COLUMN = "原表位置"  # in the error workbook of a file read from several sheets: the sheet and row
+# Kinds of file an import refuses when its headers plainly make it one (see readers.looks_like). A roster may
+# carry 户号 and a register 人员类别, so only what cannot be meant is refused.
+REFUSED_LOOKALIKES = {
+    ImportKind.REGISTER: ("payments", "roster"),
+    ImportKind.ROSTER: ("payments",),
+}
+# A header that is not read but names what looks like a field: a warning (SPEC §13).
+LOOKALIKE_WORDS = ("日期", "时间", "金额", "类别", "档次")
+SKIPPED_LABELS = {
+    "blank": gettext_lazy("Blank rows"),
+    "title": gettext_lazy("Titles of a further block"),
+    "header": gettext_lazy("Repeated header rows"),
+    "total": gettext_lazy("Total rows (合计, 总计, 小计)"),
+    "footer": gettext_lazy("Footer rows (填报单位, 填表人, 审核人, 日期 …)"),
+}
 # Advisory lock namespace serialising register merges (see RegisterImporter.commit).
 REGISTER_LOCK_NAMESPACE = 7301
 
@@ -73,6 +96,8 @@ class Importer:
 
     kind: str = ""
     required: tuple[str, ...] = ("id_number",)
+    # The fields `clean` reads (None: every recognised one); other columns are listed as ignored.
+    fields: tuple[str, ...] | None = None
     stage_columns: list[tuple[str, str]] = []
     duplicate_message = ""
     # The tables `commit` bulk-writes, whose planner statistics are refreshed before the merge commits.
@@ -91,6 +116,19 @@ class Importer:
     def clean(self, line: int, cells: list) -> tuple[tuple | None, object, list[Problem], list[Problem]]:
         """(staging row or None, duplicate key, errors, warnings) for one file row."""
         raise NotImplementedError
+
+    @property
+    def duplicate_message_at(self):
+        """The duplicate message naming a place of a workbook read from several sheets (%(where)s)."""
+        return _("The ID number already appears at %(where)s.")
+
+    def name_warning(self, name: str, warnings: list[Problem]) -> None:
+        if name_damaged(name):
+            warnings.append(Problem("name", name, _("The name holds “?” or “�”: a character lost by an export.")))
+
+    def date_warning(self, field: str, raw, warnings: list[Problem]) -> None:
+        if is_month_only(raw):
+            warnings.append(Problem(field, raw, _("The date names a month only: read as its first day.")))
 
     def preview(self, stage: Stage) -> tuple[dict, list[dict]]:
         """Counts of what a commit would do, and extra per-row warnings found against the database."""
@@ -184,10 +222,13 @@ def import_job_validate(*, job_id: int) -> ImportJob:
     try:
         # Size and type by content, zip bombs, before any reader touches the file (accounts: bad-input suite).
         check_upload(job.file.path, max_bytes=upload_max_bytes(), original_name=job.original_name)
-        table = open_table(job.file.path, required=importer.required)
+        table = open_table(job.file.path, required=importer.required, kind=job.kind)
     except (ReadError, OSError) as exc:
         return _finish_invalid(job, str(exc))
     with table:
+        looks = looks_like(table.columns)
+        if looks in REFUSED_LOOKALIKES.get(job.kind, ()):
+            return _finish_invalid(job, str(looks_like_error(looks, table.headers, table.columns)))
         problems = importer.prepare(table.columns)
         if problems:
             return _finish_invalid(job, "；".join(p.reason for p in problems))
@@ -201,6 +242,7 @@ def import_job_validate(*, job_id: int) -> ImportJob:
     diff, extra_warnings = importer.preview(stage)
     summary["diff"] = diff
     for row in extra_warnings:
+        row["line"] = table.line_label(row["line"])
         summary["warnings"][row["reason"]] = summary["warnings"].get(row["reason"], 0) + 1
     summary["warned_rows"] = summary["warned_rows"] + sum(1 for _w in extra_warnings)
     summary["warn_rows"] = (summary["warn_rows"] + extra_warnings)[:PREVIEW_ROWS]
@@ -245,6 +287,8 @@ def _validate_rows(job: ImportJob, importer: Importer, table) -> dict:
     add = stage.add
     # Columns are named as the file names them, so staff find them in their own sheet.
     labels = {**FIELD_LABELS, **{f: table.headers[i] or FIELD_LABELS[f] for f, i in table.columns.items()}}
+    sheets = len(table.sheets) > 1
+    where = table.line_label
     for line, cells in table.rows():
         read += 1
         row, key, errors, warnings = clean(line, cells)
@@ -253,7 +297,12 @@ def _validate_rows(job: ImportJob, importer: Importer, table) -> dict:
             if first is None:
                 seen[key] = line
             else:
-                errors.append(Problem("id_number", cells[id_col], importer.duplicate_message % {"line": first}))
+                message = (
+                    importer.duplicate_message_at % {"where": where(first)}
+                    if sheets
+                    else importer.duplicate_message % {"line": first}
+                )
+                errors.append(Problem("id_number", cells[id_col], message))
                 row = None
         if errors:
             rejected += 1
@@ -261,12 +310,21 @@ def _validate_rows(job: ImportJob, importer: Importer, table) -> dict:
                 reasons[p.reason] += 1
             if len(bad_rows) < PREVIEW_ROWS:
                 bad_rows.extend(
-                    {"line": line, "column": labels[p.field], "value": _shown(p.field, p.value), "reason": p.reason}
+                    {
+                        "line": where(line),
+                        "column": labels[p.field],
+                        "value": _shown(p.field, p.value),
+                        "reason": p.reason,
+                    }
                     for p in errors
                 )
             if errors_book is None:
-                errors_book = _ErrorBook(table.headers, id_col)
-            errors_book.add(cells, "；".join(f"{labels[p.field]}：{p.reason}" for p in errors))
+                errors_book = _ErrorBook(table.headers, id_col, place=sheets)
+            errors_book.add(
+                cells,
+                "；".join(f"{labels[p.field]}：{p.reason}" for p in errors),
+                place=where(line) if sheets else None,
+            )
             continue
         accepted += 1
         if warnings:
@@ -275,7 +333,12 @@ def _validate_rows(job: ImportJob, importer: Importer, table) -> dict:
                 warning_counts[p.reason] += 1
             if len(warn_rows) < PREVIEW_ROWS:
                 warn_rows.extend(
-                    {"line": line, "column": labels[p.field], "value": _shown(p.field, p.value), "reason": p.reason}
+                    {
+                        "line": where(line),
+                        "column": labels[p.field],
+                        "value": _shown(p.field, p.value),
+                        "reason": p.reason,
+                    }
                     for p in warnings
                 )
         if add(row):
@@ -296,26 +359,63 @@ def _validate_rows(job: ImportJob, importer: Importer, table) -> dict:
         "warnings": dict(warning_counts.most_common()),
         "bad_rows": bad_rows[:PREVIEW_ROWS],
         "warn_rows": warn_rows[:PREVIEW_ROWS],
-        "columns": [FIELD_LABELS[f] for f in table.columns],
-        "ignored_columns": [h for i, h in enumerate(table.headers) if h and i not in table.columns.values()],
+        "columns": [FIELD_LABELS[f] for f in table.columns if importer.fields is None or f in importer.fields],
+        **_read_facts(importer, table),
         "format": table.format,
         "encoding": table.encoding,
+    }
+
+
+def _read_facts(importer: Importer, table) -> dict:
+    """What the reader did with the file, for the preview and the command's summary: the sheets read and skipped,
+    the rows that are not people, the columns not imported, and what looks amiss in the header."""
+    used = {i for f, i in table.columns.items() if importer.fields is None or f in importer.fields}
+    ignored: list[str] = []
+    file_warnings = list(table.warnings)
+    for index, label in enumerate(table.headers):
+        if not label or index in used:
+            continue
+        ignored.append(label)
+        # A header matched to no field that names a date, an amount, a category or a tier: likely a field misnamed.
+        if field_of(label) is None and any(word in label for word in LOOKALIKE_WORDS):
+            file_warnings.append(
+                _("The column %(column)s (%(label)s) looks like a known field but is not imported.")
+                % {"column": column_letter(index), "label": label}
+            )
+    for label in table.dropped_columns:
+        if label not in ignored:
+            ignored.append(label)
+    skipped = [
+        {"kind": kind, "label": str(SKIPPED_LABELS[kind]), "count": table.skipped[kind]}
+        for kind in SKIPPED_LABELS
+        if table.skipped.get(kind)
+    ]
+    return {
+        "ignored_columns": ignored,
+        "file_warnings": file_warnings,
+        "sheets": table.sheets,
+        "skipped_sheets": table.skipped_sheets,
+        "skipped_rows": skipped,
+        "skipped_total": sum(table.skipped.values()),
+        "skipped_lines": [
+            {**entry, "label": str(SKIPPED_LABELS[entry["kind"]])} for entry in table.skipped_lines[:PREVIEW_ROWS]
+        ],
     }
 
 
 class _ErrorBook:
     """The rejected rows as an .xlsx: the original columns plus 错误原因, the ID column stored as text."""
 
-    def __init__(self, headers: list[str], id_col: int | None):
+    def __init__(self, headers: list[str], id_col: int | None, *, place: bool = False):
         from openpyxl import Workbook
 
         self.book = Workbook(write_only=True)
         self.sheet = self.book.create_sheet("错误行")
         self.id_col = id_col
         self.width = len(headers)
-        self.sheet.append([*headers, ERROR_COLUMN])
+        self.sheet.append([*headers, ERROR_COLUMN, *([PLACE_COLUMN] if place else [])])
 
-    def add(self, cells: list, reason: str) -> None:
+    def add(self, cells: list, reason: str, *, place=None) -> None:
         from openpyxl.cell import WriteOnlyCell
 
         row = []
@@ -332,6 +432,8 @@ class _ErrorBook:
             else:
                 row.append(value)
         row.append(reason)
+        if place is not None:
+            row.append(place)
         self.sheet.append(row)
 
     def save_to(self, job: ImportJob) -> None:
@@ -428,6 +530,7 @@ class RegisterImporter(Importer):
 
     kind = ImportKind.REGISTER
     required = ("id_number", "name")
+    fields = ("id_number", "name", "township", "village", "household", "relation", "group", "student")
     written_tables = ("enrollment_person", "enrollment_household", "subsidies_dirtyperson")
     stage_columns = [
         ("line", "int"),
@@ -475,6 +578,8 @@ class RegisterImporter(Importer):
             errors.append(Problem("name", "", self._msg_name))
         elif len(name) > 50:
             errors.append(Problem("name", name, self._msg_long))
+        else:
+            self.name_warning(name, warnings)
         township = text(cells[i_tw]) if i_tw is not None and i_tw < n else ""
         village = text(cells[i_vil]) if i_vil is not None and i_vil < n else ""
         if village and not township:
@@ -659,6 +764,7 @@ class PaymentsImporter(Importer):
     kind = ImportKind.PAYMENTS
     written_tables = ("enrollment_payment", "subsidies_dirtyperson")
     required = ("id_number", "year", "amount", "paid_on")
+    fields = ("id_number", "name", "year", "amount", "paid_on", "tier", "channel")
     stage_columns = [
         ("line", "int"),
         ("id_number", "text"),
@@ -673,6 +779,10 @@ class PaymentsImporter(Importer):
     @property
     def duplicate_message(self):
         return _("The same payment already appears on line %(line)s.")
+
+    @property
+    def duplicate_message_at(self):
+        return _("The same payment already appears at %(where)s.")
 
     def prepare(self, columns):
         super().prepare(columns)
@@ -692,6 +802,7 @@ class PaymentsImporter(Importer):
         raw_id = self.cell(cells, "id_number")
         checked = self.check_id(raw_id, errors, warnings)
         name = text(self.cell(cells, "name"))[:50]
+        self.name_warning(name, warnings)
         raw_year = self.cell(cells, "year")
         try:
             year = parse_int(raw_year)
@@ -716,6 +827,7 @@ class PaymentsImporter(Importer):
                 raise ValueError
             if paid_on > self.today:
                 errors.append(Problem("paid_on", raw_date, self.msgs["future"]))
+            self.date_warning("paid_on", raw_date, warnings)
         except ValueError:
             paid_on = None
             errors.append(Problem("paid_on", raw_date, self.msgs["date"]))

@@ -56,6 +56,7 @@ def category_index(*, county_id: int) -> dict[str, tuple[int, int, str]]:
 class RosterImporter(Importer):
     kind = ImportKind.ROSTER
     required = ("id_number", "name", "category")
+    fields = ("id_number", "name", "category", "valid_from", "valid_to", "township", "village")
     written_tables = ("subsidies_identity", "subsidies_rosterchange", "subsidies_dirtyperson")
     stage_columns = [
         ("line", "int"),
@@ -187,6 +188,8 @@ class RosterImporter(Importer):
             errors.append(Problem("name", "", self.msgs["name"]))
         elif len(name) > 50:
             errors.append(Problem("name", name, self.msgs["long"]))
+        else:
+            self.name_warning(name, warnings)
         category_id, problem = self._category(cells[i_cat] if i_cat < n else None)
         if problem is not None:
             errors.append(problem)
@@ -196,10 +199,14 @@ class RosterImporter(Importer):
         if valid_from is _BAD_DATE:
             valid_from = None
             errors.append(Problem("valid_from", raw_from, self.msgs["date"]))
+        elif valid_from is not None:
+            self.date_warning("valid_from", raw_from, warnings)
         valid_to = self._date(raw_to)
         if valid_to is _BAD_DATE:
             valid_to = None
             errors.append(Problem("valid_to", raw_to, self.msgs["date"]))
+        elif valid_to is not None:
+            self.date_warning("valid_to", raw_to, warnings)
         if valid_from and valid_from > self.snapshot:
             errors.append(Problem("valid_from", raw_from, self.msgs["future_from"]))
         if valid_to and valid_to < (valid_from or self.snapshot):

@@ -15,6 +15,7 @@ import csv
 import datetime
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -26,19 +27,19 @@ from enrollment.idnumbers import _, translate
 # Field → accepted header labels (compared after `header_key`: NFKC, no spaces, no required-marks).
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "id_number": ("身份证号码", "公民身份号码", "身份证号", "证件号码", "证件号", "身份证", "身份证件号码"),
-    "name": ("姓名", "人员姓名", "参保人姓名"),
-    "category": ("人员类别", "资助类别", "身份类别", "类别", "人员类型"),
+    "name": ("姓名", "人员姓名", "参保人姓名", "缴费人姓名"),
+    "category": ("人员类别", "资助类别", "身份类别", "类别", "人员类型", "保障类别", "救助类别"),
     "township": ("乡镇", "乡镇（街道）", "乡镇街道", "街道", "乡镇/街道", "所属乡镇"),
     "village": ("村", "村（社区）", "村社区", "社区", "村/社区", "村(居)", "所属村"),
-    "valid_from": ("认定日期", "认定时间", "起始日期", "开始日期"),
-    "valid_to": ("终止日期", "退出日期", "结束日期"),
+    "valid_from": ("认定日期", "认定时间", "起始日期", "开始日期", "纳入时间", "纳入日期"),
+    "valid_to": ("终止日期", "退出日期", "结束日期", "退出时间"),
     "household": ("户号", "户编号"),
     "relation": ("与户主关系", "与户主的关系"),
     "group": ("分组", "人员分组", "所属单位"),
     "student": ("是否学生", "学生"),
     "year": ("缴费年度", "年度"),
-    "amount": ("缴费金额", "金额"),
-    "paid_on": ("缴费日期", "缴费时间"),
+    "amount": ("缴费金额", "金额", "实缴金额"),
+    "paid_on": ("缴费日期", "缴费时间", "缴款日期", "入库日期"),
     "tier": ("档次", "缴费档次"),
     "channel": ("缴费渠道", "渠道"),
 }
@@ -63,6 +64,8 @@ FIELD_LABELS = {
 }
 
 _HEADER_NOISE = re.compile(r"[\s*＊:：]+")
+# A unit or note in brackets after a header (缴费金额（元）, 身份证号码（18位）), compared after NFKC: （） are ().
+_BRACKETED = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]")
 
 
 def header_key(label) -> str:
@@ -73,6 +76,16 @@ def header_key(label) -> str:
 
 
 _ALIAS_INDEX = {header_key(alias): name for name, aliases in FIELD_ALIASES.items() for alias in aliases}
+
+
+def field_of(label) -> str | None:
+    """The field a header names: an alias as written, else the alias left when bracketed parts are dropped (a unit
+    such as （元） is not part of the name; 乡镇（街道） is an alias with its brackets and matches first)."""
+    key = header_key(label)
+    name = _ALIAS_INDEX.get(key)
+    if name is None and ("(" in key or "[" in key or "【" in key):
+        name = _ALIAS_INDEX.get(_BRACKETED.sub("", key))
+    return name
 
 
 class ReadError(Exception):
@@ -87,9 +100,23 @@ class ReadError(Exception):
         return translate(self.msgid) % self.params if self.params else translate(self.msgid)
 
 
+# Lines of a workbook read from several sheets: sheet k (0 for the first sheet read) row r is k * LINE_STRIDE + r,
+# an integer that keeps the file's order (staging tables sort by it) and tells the sheet back (`Table.line_label`).
+LINE_STRIDE = 10_000_000  # more than the 1,048,576 rows of an .xlsx sheet
+MAX_SHEETS_READ = 200  # 200 * LINE_STRIDE stays within a 32-bit integer column
+
+SKIPPED_KINDS = ("blank", "title", "header", "total", "footer")
+
+
 @dataclass
 class Table:
-    """An open file: its header row, the field → column map, and a row iterator."""
+    """An open file: its header row, the field → column map, and a row iterator.
+
+    A workbook's sheets that carry the header are read as one table in the first sheet's column layout
+    (`sheets`); the others are `skipped_sheets`, each with its reason. Rows that are not people (blank rows
+    between data, titles and headers of a second block, 合计 rows, footers) are not yielded but counted in
+    `skipped` (and the first of them listed in `skipped_lines`) as the rows are read.
+    """
 
     format: str  # "csv", "xlsx", "xls"
     headers: list[str]
@@ -97,13 +124,28 @@ class Table:
     header_line: int
     encoding: str = ""
     estimated_rows: int = 0
+    sheets: list[dict] = field(default_factory=list)
+    skipped_sheets: list[dict] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)
+    skipped_lines: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    dropped_columns: list[str] = field(default_factory=list)
     _rows: Iterator[tuple[int, list]] | None = field(default=None, repr=False)
     _close: object = field(default=None, repr=False)
 
     def rows(self) -> Iterator[tuple[int, list]]:
-        """(line number as the user sees it, cell values) for every non-empty row below the header."""
+        """(line number as the user sees it, cell values) for every row below the header that may be a person."""
         assert self._rows is not None
         return self._rows
+
+    def line_label(self, line: int):
+        """The line as the user finds it: the row number, or the sheet and row when several sheets were read."""
+        if len(self.sheets) <= 1 or not isinstance(line, int):
+            return line
+        k, row = divmod(line, LINE_STRIDE)
+        if k >= len(self.sheets):
+            return line
+        return translate(_("%(sheet)s row %(row)s")) % {"sheet": self.sheets[k]["name"], "row": row}
 
     def close(self) -> None:
         if callable(self._close):
@@ -116,14 +158,112 @@ class Table:
         self.close()
 
 
-def map_headers(headers: list) -> dict[str, int]:
-    """Field → column index for the recognised headers; the first column wins when two map to one field."""
+def map_headers(headers: list, hidden=frozenset()) -> dict[str, int]:
+    """Field → column index for the recognised headers. When two columns name one field, a visible column wins
+    over a hidden one, else the first (the others are `shadowed_columns`)."""
     columns: dict[str, int] = {}
-    for index, label in enumerate(headers):
-        name = _ALIAS_INDEX.get(header_key(label))
+    order = sorted(range(len(headers)), key=lambda i: i in hidden) if hidden else range(len(headers))
+    for index in order:
+        name = field_of(headers[index])
         if name and name not in columns:
             columns[name] = index
-    return columns
+    return dict(sorted(columns.items(), key=lambda item: item[1])) if hidden else columns
+
+
+def shadowed_columns(headers: list, columns: dict[str, int]) -> list[tuple[int, str]]:
+    """(column index, field) of the columns naming a field that another column of the header supplies."""
+    return [
+        (index, name)
+        for index, label in enumerate(headers)
+        if (name := field_of(label)) is not None and columns.get(name) != index
+    ]
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def looks_like(columns: dict[str, int]) -> str | None:
+    """The kind of file its recognised headers plainly make it: "payments", "roster", "register", or None."""
+    if "amount" in columns and ("paid_on" in columns or "year" in columns):
+        return "payments"
+    household = "household" in columns or "relation" in columns
+    if "category" in columns and ("valid_from" in columns or "valid_to" in columns or not household):
+        return "roster"
+    if household:
+        return "register"
+    return None
+
+
+LOOKS_LIKE_MESSAGES = {
+    "payments": _(
+        "The file looks like a tax payment file (its columns: %(columns)s): choose the right kind of import."
+    ),
+    "roster": _("The file looks like an identity roster (its columns: %(columns)s): choose the right kind of import."),
+    "register": _(
+        "The file looks like a population register (its columns: %(columns)s): choose the right kind of import."
+    ),
+}
+
+
+def looks_like_error(kind: str, headers: list, columns: dict[str, int]) -> ReadError:
+    labels = "、".join(str(headers[i]).strip() for i in columns.values())
+    return ReadError(LOOKS_LIKE_MESSAGES[kind], columns=labels)
+
+
+# -- rows that are not people ----------------------------------------------------------------------------
+
+_ID_LIKE = re.compile(r"\d{15}|\d{17}[\dX]|\d(\.\d+)?E\+?1[4-7]", re.IGNORECASE)
+_TOTAL = re.compile(r"(合计|总计|小计|共计|累计)")
+_FOOTER = re.compile(
+    r"(填报单位|填表单位|报送单位|制表单位|填报人|填表人|审核人|审批人|制表人|经办人|联系电话|联系人|单位负责人|负责人"
+    r"|分管领导|主管领导|填报日期|填表日期|制表日期|报送日期|审核日期|单位\(?盖章|(日期|电话|审核|制表|备注|说明|注|盖章)[:(])"
+)
+
+
+def _cell_text(value) -> str:
+    """A cell compared as text: NFKC, without any spaces."""
+    if value is None or value == "":
+        return ""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text(value)))
+
+
+def id_like(value) -> bool:
+    """A cell holding what is plainly an ID number, even a damaged one (6.20721E+17, a trailing .0)."""
+    if value.__class__ is str:
+        if len(value) == 18 and value[:17].isdigit():
+            return True
+        return bool(_ID_LIKE.fullmatch(_cell_text(value).removesuffix(".0")))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value >= 1e14
+    return False
+
+
+def _row_kind(cells: list, id_col: int, required) -> str | None:
+    """Why a row below the header is not a person ("blank", "total", "footer", "header", "title?" for a lone text
+    cell that is a title when a header follows it), or None for a row to hand to the importer."""
+    if id_col < len(cells) and id_like(cells[id_col]):
+        return None
+    texts = [t for t in map(_cell_text, cells) if t]
+    if not texts:
+        return "blank"
+    if any(id_like(c) for c in cells):
+        return None
+    if any(_TOTAL.match(t) for t in texts[:3]):
+        return "total"
+    if _FOOTER.match(texts[0]):
+        return "footer"
+    columns = map_headers(cells)
+    if all(name in columns for name in required):
+        return "header"
+    if len(texts) == 1 and not any(isinstance(c, (int, float, datetime.date)) for c in cells if c is not None):
+        return "title?"
+    return None
 
 
 # -- format detection ------------------------------------------------------------------------------------
@@ -142,13 +282,16 @@ def detect_format(path: str | Path) -> str:
 
 
 def detect_encoding(path: str | Path, chunk: int = 1 << 16) -> str:
-    """utf-8-sig for a BOM; else decided by the first block holding a non-ASCII byte: utf-8 when it decodes as
-    UTF-8 (64 KB of GBK text never does), else gb18030 (a superset of GBK). Bytes further on are checked as the
-    file is read (`_csv_rows`), not in an extra pass over the whole file."""
+    """utf-8-sig or utf-16 for a BOM (Excel's "Unicode 文本" is UTF-16 with one); else decided by the first block
+    holding a non-ASCII byte: utf-8 when it decodes as UTF-8 (64 KB of GBK text never does), else gb18030 (a
+    superset of GBK). Bytes further on are checked as the file is read (`_csv_rows`), not in an extra pass over
+    the whole file."""
     with open(path, "rb") as fh:
         head = fh.read(3)
         if head == codecs.BOM_UTF8:
             return "utf-8-sig"
+        if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return "utf-16"
         fh.seek(0)
         while block := fh.read(chunk):
             if block.isascii():
@@ -169,62 +312,271 @@ HEADER_SCAN_ROWS = 15
 MAX_EMPTY_RUN = 2000  # LibreOffice can write 2^20 empty rows: stop after a long run of them
 
 
-def open_table(path: str | Path, *, required: tuple[str, ...] = ("id_number",)) -> Table:
-    """Open a .csv/.xlsx/.xls file and find its header row (the first row naming the required fields)."""
+@dataclass
+class _Sheet:
+    """One sheet of a workbook (a text file is one sheet without a name) as its reader gives it."""
+
+    name: str
+    rows: Iterator[tuple[int, list]]
+    estimate: int = 0
+    hidden_columns: frozenset = frozenset()
+    visible: bool = True
+    empty: bool = True
+
+
+def open_table(path: str | Path, *, required: tuple[str, ...] = ("id_number",), kind: str | None = None) -> Table:
+    """Open a .csv/.txt/.xlsx/.xls file: every sheet whose header (the first row naming the required fields)
+    is found is read, the others are named as skipped — or refuse the file when one of them holds ID numbers.
+    `kind` (register, roster, payments): without the header, a file whose headers make it another kind says so."""
+    wanted = kind
     kind = detect_format(path)
+    encoding = ""
     if kind == "xlsx":
-        rows, close, estimate = _xlsx_rows(path)
-        encoding = ""
+        sheets, close = _xlsx_rows(path)
     elif kind == "xls":
-        rows, close, estimate = _xls_rows(path)
-        encoding = ""
+        sheets, close = _xls_rows(path)
     else:
         encoding = detect_encoding(path)
-        rows, close, estimate = _csv_rows(path, encoding)
+        sheets, close = _csv_rows(path, encoding, required)
     try:
-        header_line, headers, columns = _find_header(rows, required)
+        table = _assemble(kind, sheets, required, wanted)
     except BaseException:
         close()
         raise
-    return Table(
-        format=kind,
-        headers=[("" if h is None else str(h).strip()) for h in headers],
-        columns=columns,
-        header_line=header_line,
-        encoding=encoding,
-        estimated_rows=max(0, estimate - header_line),
-        _rows=_skip_empty(rows),
-        _close=close,
-    )
+    table.encoding = encoding
+    table._close = close
+    return table
 
 
-def _find_header(rows, required):
-    for line, cells in rows:
-        columns = map_headers(cells)
+def _header_error(required, best: tuple[list, dict] | None, wanted: str | None) -> ReadError:
+    if best is not None and (kind := looks_like(best[1])) is not None and kind != wanted:
+        return looks_like_error(kind, *best)
+    labels = "、".join(FIELD_LABELS[name] for name in required)
+    return ReadError(_("No header row with the columns %(columns)s was found in the first rows."), columns=labels)
+
+
+def _find_header(sheet: _Sheet, required):
+    """(line, cells, columns) of the sheet's header, or (None, holds ID numbers, best header-like row) after
+    reading the whole sheet; `sheet.empty` tells whether it held anything."""
+    best = None
+    holds_ids = False
+    for line, cells in sheet.rows:
+        if sheet.empty and any(c is not None and c != "" for c in cells):
+            sheet.empty = False
+        columns = map_headers(cells, sheet.hidden_columns)
         if all(name in columns for name in required):
             return line, list(cells), columns
+        if columns and (best is None or len(columns) > len(best[1])):
+            best = (list(cells), columns)
+        holds_ids = holds_ids or any(id_like(c) for c in cells)
         if line >= HEADER_SCAN_ROWS:
             break
+    if sheet.name:  # a workbook's sheet: look through the rest for people it would leave out
+        for _line, cells in sheet.rows:
+            if holds_ids:
+                break
+            holds_ids = any(id_like(c) for c in cells)
+            if sheet.empty and any(c is not None and c != "" for c in cells):
+                sheet.empty = False
+    return None, holds_ids, best
+
+
+def _assemble(kind: str, sheets: list[_Sheet], required, wanted: str | None = None) -> Table:
+    found = []
+    skipped = []
+    best = None
+    for sheet in sheets:
+        line, cells, columns = _find_header(sheet, required)
+        if line is not None:
+            found.append((sheet, line, cells, columns))
+            continue
+        holds_ids, candidate = cells, columns
+        best = best or candidate
+        skipped.append((sheet, holds_ids))
+    if not found:
+        raise _header_error(required, best, wanted)
     labels = "、".join(FIELD_LABELS[name] for name in required)
-    raise ReadError(_("No header row with the columns %(columns)s was found in the first rows."), columns=labels)
+    for sheet, holds_ids in skipped:
+        if holds_ids:
+            raise ReadError(
+                _(
+                    "The sheet “%(sheet)s” holds ID numbers but has no header row with the columns %(columns)s: "
+                    "its people would be left out. Give it the header of the other sheets or delete the sheet."
+                ),
+                sheet=sheet.name,
+                columns=labels,
+            )
+    if len(found) > MAX_SHEETS_READ:
+        raise ReadError(_("The workbook has more than %(count)s sheets with a header."), count=MAX_SHEETS_READ)
+    _first, header_line, first_cells, columns = found[0]
+    headers = [("" if h is None else str(h).strip()) for h in first_cells]
+    table = Table(format=kind, headers=headers, columns=columns, header_line=header_line)
+    layouts = []
+    for sheet, _line, cells, sheet_columns in found:
+        layouts.append(_layout(table, sheet, cells, sheet_columns, extend=True))
+        table.sheets.append({"name": sheet.name, "rows": 0, "hidden": not sheet.visible})
+        _note_shadowed(table, sheet, cells, sheet_columns)
+    empty = translate(_("The sheet is empty."))
+    no_header = translate(_("No header row with the columns %(columns)s was found in the first rows.")) % {
+        "columns": labels
+    }
+    table.skipped_sheets = [
+        {"name": sheet.name, "reason": empty if sheet.empty else no_header} for sheet, _ids in skipped
+    ]
+    table.estimated_rows = sum(max(0, sheet.estimate - line) for sheet, line, _c, _m in found)
+    table._rows = _table_rows(table, found, layouts, required)
+    return table
 
 
-def _skip_empty(rows):
-    empty_run = 0
-    for line, cells in rows:
-        # The first cell (usually the ID number) settles almost every row without scanning the others.
-        if (cells and cells[0] is not None and cells[0] != "") or any(c is not None and c != "" for c in cells):
-            empty_run = 0
-            yield line, cells
+def _layout(table: Table, sheet: _Sheet, cells: list, columns: dict[str, int], *, extend: bool) -> list | None:
+    """For a header of another sheet or block: table column → this header's column (None: identity). Its fields
+    must be the table's; columns the table lacks are appended to it (`extend`, before reading) or dropped."""
+    if set(columns) != set(table.columns):
+        missing = [FIELD_LABELS[f] for f in table.columns if f not in columns]
+        extra = [FIELD_LABELS[f] for f in columns if f not in table.columns]
+        first = table.sheets[0]["name"] if table.sheets else sheet.name
+        raise ReadError(
+            _(
+                "The header of the sheet “%(sheet)s” does not carry the columns of the sheet “%(first)s” "
+                "(missing: %(missing)s; extra: %(extra)s): one file must have one set of columns."
+            ),
+            sheet=sheet.name,
+            first=first,
+            missing="、".join(missing) or "—",
+            extra="、".join(extra) or "—",
+        )
+    if columns == table.columns and len(cells) <= len(table.headers):
+        own = [header_key(h) for h in cells]
+        if all(own[i] == header_key(table.headers[i]) for i in range(len(own)) if own[i]):
+            return None
+    layout: list = [None] * len(table.headers)
+    used = set()
+    for name, index in table.columns.items():
+        layout[index] = columns[name]
+        used.add(columns[name])
+    keys = [header_key(h) for h in cells]
+    for position, label in enumerate(table.headers):
+        if layout[position] is not None or not label:
+            continue
+        for index, key in enumerate(keys):
+            if index not in used and key == header_key(label):
+                layout[position] = index
+                used.add(index)
+                break
+    for index, label in enumerate(cells):
+        if index in used or not header_key(label):
+            continue
+        if extend:
+            table.headers.append(str(label).strip())
+            layout.append(index)
+        elif str(label).strip() not in table.dropped_columns:
+            table.dropped_columns.append(str(label).strip())
+    return layout
+
+
+def _note_shadowed(table: Table, sheet: _Sheet, cells: list, columns: dict[str, int]) -> None:
+    for index, name in shadowed_columns(cells, columns):
+        winner = columns[name]
+        where = {"sheet": sheet.name or "—", "column": column_letter(index), "label": str(cells[index]).strip()}
+        where["read"] = column_letter(winner)
+        if index in sheet.hidden_columns and winner not in sheet.hidden_columns:
+            msgid = _(
+                "Sheet “%(sheet)s”: the hidden column %(column)s (%(label)s) was not read; the visible column "
+                "%(read)s of the same meaning was."
+            )
         else:
-            empty_run += 1
-            if empty_run > MAX_EMPTY_RUN:
-                return
+            msgid = _(
+                "Sheet “%(sheet)s”: the column %(column)s (%(label)s) was not read; the column %(read)s of the same "
+                "meaning was."
+            )
+        warning = translate(msgid) % where
+        if warning not in table.warnings:
+            table.warnings.append(warning)
+
+
+def _first_text(cells) -> str:
+    for c in cells:
+        shown = text(c)
+        if shown:
+            return shown[:60]
+    return ""
+
+
+def _table_rows(table: Table, found, layouts, required):
+    """The rows of every sheet read, in one layout, without the rows that are not people (counted instead)."""
+    skipped = table.skipped
+    listed = table.skipped_lines
+
+    def record(line, kind, cells):
+        skipped[kind] += 1
+        if len(listed) < 200:
+            listed.append({"line": table.line_label(line), "kind": kind, "text": _first_text(cells)})
+
+    for k, ((sheet, _line, _cells, columns), layout) in enumerate(zip(found, layouts, strict=True)):
+        base = k * LINE_STRIDE
+        info = table.sheets[k]
+        id_col = columns["id_number"]
+        count = blank = empty_run = 0
+        titles: list = []
+        for line, cells in sheet.rows:
+            v = cells[id_col] if id_col < len(cells) else None
+            if v.__class__ is str and len(v) == 18 and v[:17].isdigit():  # the common row: an ID number
+                what = None
+            else:
+                what = _row_kind(cells, id_col, required)
+            if what == "blank":
+                blank += 1
+                empty_run += 1
+                if empty_run > MAX_EMPTY_RUN:
+                    break
+                continue
+            empty_run = 0
+            if blank:
+                skipped["blank"] += blank
+                blank = 0
+            if what == "title?":
+                titles.append((line, cells))
+                continue
+            if what == "header":
+                for title_line, title_cells in titles:
+                    record(base + title_line, "title", title_cells)
+                titles.clear()
+                record(base + line, "header", cells)
+                block = map_headers(cells, sheet.hidden_columns)
+                layout = _layout(table, sheet, list(cells), block, extend=False)
+                id_col = block["id_number"]
+                continue
+            for title_line, title_cells in titles:  # not a title after all: a row the importer will name
+                count += 1
+                yield base + title_line, _arranged(title_cells, layout)
+            titles.clear()
+            if what is not None:
+                record(base + line, what, cells)
+                continue
+            count += 1
+            yield base + line, cells if layout is None else _arranged(cells, layout)
+        for title_line, title_cells in titles:
+            count += 1
+            yield base + title_line, _arranged(title_cells, layout)
+        info["rows"] = count
+
+
+def _arranged(cells: list, layout: list | None) -> list:
+    if layout is None:
+        return cells
+    n = len(cells)
+    return [cells[i] if i is not None and i < n else None for i in layout]
 
 
 def _first_undecodable_line(path, encoding: str) -> int:
     """The first physical line that does not decode (the text reader decodes ahead in blocks, so its own position
     is not the line). A newline byte never occurs inside a UTF-8 or GB18030 character: lines split safely."""
+    if encoding.startswith("utf-16"):  # two-byte newlines: decode with replacement and find the first one
+        with open(path, encoding=encoding, errors="replace", newline="") as fh:
+            for number, line in enumerate(fh, start=1):
+                if "\ufffd" in line:
+                    return number
+        return 0
     with open(path, "rb") as fh:
         for number, raw in enumerate(fh, start=1):
             try:
@@ -242,26 +594,48 @@ def _undecodable(path, encoding: str) -> ReadError:
     )
 
 
-def _csv_rows(path, encoding):
+def _csv_rows(path, encoding, required=("id_number",)):
     fh = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by Table.close
     try:
-        return _csv_reader(path, encoding, fh)
+        return [_Sheet("", *_csv_reader(path, encoding, fh, required))], fh.close
     except UnicodeDecodeError as exc:
         fh.close()
         raise _undecodable(path, encoding) from exc
+    except BaseException:
+        fh.close()
+        raise
 
 
-def _csv_reader(path, encoding, fh):
-    sample = fh.readline()
-    delimiter = max(",\t;|", key=sample.count) if sample else ","
+DELIMITERS = ",\t;|"
+
+
+def _sniff_delimiter(head: str, required) -> str:
+    """The separator under which a row of the first lines is the header (a title line above it has none);
+    else the one the first line holds most of."""
+    lines = head.splitlines()[:HEADER_SCAN_ROWS]
+    best, best_count = "", 0
+    for delimiter in DELIMITERS:
+        for cells in csv.reader(lines, delimiter=delimiter):
+            columns = map_headers(cells)
+            if all(name in columns for name in required) and len(columns) > best_count:
+                best, best_count = delimiter, len(columns)
+                break
+    if best:
+        return best
+    sample = lines[0] if lines else ""
+    return max(DELIMITERS, key=sample.count) if sample else ","
+
+
+def _csv_reader(path, encoding, fh, required):
+    head = fh.read(1 << 16)
     fh.seek(0)
+    sample = head.split("\n", 1)[0]
+    delimiter = _sniff_delimiter(head, required)
     size = Path(path).stat().st_size
     estimate = int(size / max(1, len(sample.encode(encoding, "replace")))) if sample else 0
     if estimate and size > 1 << 16:
         # Estimate from the first rows' average length rather than the header's.
-        head = fh.read(1 << 16)
         estimate = int(size / max(1, len(head.encode(encoding, "replace")) / max(1, head.count("\n"))))
-        fh.seek(0)
     reader = csv.reader(fh, delimiter=delimiter)
 
     def rows():
@@ -272,27 +646,37 @@ def _csv_reader(path, encoding, fh):
         except UnicodeDecodeError as exc:
             raise _undecodable(path, encoding) from exc
 
-    return rows(), fh.close, estimate
+    return rows(), estimate
 
 
 XLSX_BULK_MAX_XML = 96 * 1024**2  # larger sheets (about half a million rows and more) are streamed
 
 
 def _xlsx_rows(path):
-    """(rows, close, estimate) for the first sheet: python-calamine in bulk, openpyxl streaming for huge sheets.
+    """(sheets, close) for every worksheet: python-calamine in bulk, openpyxl streaming for huge sheets.
 
     Both yield what openpyxl's values_only rows give: None for an empty cell, str, int/float, bool, and
     date/datetime for date-formatted numbers; line numbers count from the sheet's first row.
     """
     if _largest_sheet_xml(path) > XLSX_BULK_MAX_XML:
         return _xlsx_rows_streamed(path)
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     try:
         book = CalamineWorkbook.from_path(str(path))
-        sheet = book.get_sheet_by_index(0)
+        metadata = [m for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        hidden = _xlsx_hidden_columns(path)
+        sheets = [_calamine_sheet(book.get_sheet_by_name(m.name), hidden.get(m.name, frozenset())) for m in metadata]
+    except ReadError:
+        raise
     except Exception as exc:
         raise ReadError(_("The file is not a readable .xlsx workbook.")) from exc
+    for sheet, m in zip(sheets, metadata, strict=True):
+        sheet.visible = m.visible == SheetVisibleEnum.Visible
+    return sheets, book.close
+
+
+def _calamine_sheet(sheet, hidden_columns) -> _Sheet:
     # iter_rows starts at row 1 but at the first used column: pad the columns left of it, so that positions are
     # the sheet's own (as openpyxl gives them).
     last_row = sheet.end[0] + 1 if sheet.height else 0
@@ -304,7 +688,7 @@ def _xlsx_rows(path):
                 cells = [None if c == "" else c for c in cells]
             yield line, pad + cells if pad else cells
 
-    return rows(), book.close, last_row
+    return _Sheet(sheet.name or "-", rows(), last_row, hidden_columns)
 
 
 def _largest_sheet_xml(path) -> int:
@@ -320,6 +704,46 @@ def _largest_sheet_xml(path) -> int:
         return 0  # the reader below says what is wrong with the file
 
 
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _xlsx_hidden_columns(path) -> dict[str, frozenset[int]]:
+    """Sheet name → its hidden columns (0-based), from each sheet's <cols>, which precedes its <sheetData>: only
+    the head of each sheet's XML is parsed (neither calamine nor openpyxl's read-only mode tells)."""
+    import posixpath
+    import zipfile
+
+    from defusedxml.ElementTree import fromstring, iterparse
+
+    result: dict[str, frozenset[int]] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            book = fromstring(zf.read("xl/workbook.xml"))
+            rels = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")}
+            for sheet in book.iter(f"{_MAIN}sheet"):
+                target = targets.get(sheet.get(f"{_REL}id"), "")
+                member = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+                hidden: set[int] = set()
+                try:
+                    with zf.open(member) as fh:
+                        for _event, element in iterparse(fh, events=("start",)):
+                            if element.tag == f"{_MAIN}col" and element.get("hidden") in ("1", "true"):
+                                first, last = int(element.get("min", 1)), int(element.get("max", 1))
+                                hidden.update(range(first - 1, min(last, first + 16384)))
+                            elif element.tag == f"{_MAIN}sheetData":
+                                break
+                except KeyError:
+                    continue
+                if hidden:
+                    result[sheet.get("name", "")] = frozenset(hidden)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError):
+        return {}  # the workbook reader says what is wrong with the file
+    return result
+
+
 def _xlsx_rows_streamed(path):
     import openpyxl
 
@@ -327,17 +751,22 @@ def _xlsx_rows_streamed(path):
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise ReadError(_("The file is not a readable .xlsx workbook.")) from exc
-    ws = wb.worksheets[0]
-    try:
-        estimate = ws.max_row or 0
-    except Exception:
-        estimate = 0
+    hidden = _xlsx_hidden_columns(path)
+    sheets = []
+    for ws in wb.worksheets:
+        try:
+            estimate = ws.max_row or 0
+        except Exception:
+            estimate = 0
 
-    def rows():
-        for line, cells in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield line, list(cells)
+        def rows(ws=ws):
+            for line, cells in enumerate(ws.iter_rows(values_only=True), start=1):
+                yield line, list(cells)
 
-    return rows(), wb.close, estimate
+        sheet = _Sheet(ws.title, rows(), estimate, hidden.get(ws.title, frozenset()))
+        sheet.visible = ws.sheet_state == "visible"
+        sheets.append(sheet)
+    return sheets, wb.close
 
 
 def _xls_rows(path):
@@ -347,30 +776,39 @@ def _xls_rows(path):
         book = xlrd.open_workbook(path, on_demand=True)
     except Exception as exc:
         raise ReadError(_("The file is not a readable .xls workbook.")) from exc
-    sheet = book.sheet_by_index(0)
+    sheets = []
+    for index in range(book.nsheets):
+        sheet = book.sheet_by_index(index)
 
-    def rows():
-        for r in range(sheet.nrows):
-            cells = []
-            for cell in sheet.row(r):
-                if cell.ctype == xlrd.XL_CELL_DATE:
-                    cells.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
-                elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                    cells.append(None)
-                else:
-                    cells.append(cell.value)
-            yield r + 1, cells
+        def rows(sheet=sheet):
+            for r in range(sheet.nrows):
+                cells = []
+                for cell in sheet.row(r):
+                    if cell.ctype == xlrd.XL_CELL_DATE:
+                        cells.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
+                    elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                        cells.append(None)
+                    else:
+                        cells.append(cell.value)
+                yield r + 1, cells
 
-    return rows(), book.release_resources, sheet.nrows
+        hidden = frozenset(c for c, info in sheet.colinfo_map.items() if info.hidden)
+        entry = _Sheet(sheet.name, rows(), sheet.nrows, hidden)
+        entry.visible = sheet.visibility == 0
+        sheets.append(entry)
+    return sheets, book.release_resources
 
 
 # -- cell values -----------------------------------------------------------------------------------------
 
+_TIME = r"(?:[ T]?\d{1,2}[:时]\d{2}(?:[:分]\d{2}(?:\.\d+)?秒?)?)?"  # a time after the date is not part of it
 _DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?" + _TIME + "$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
+# Month-only dates (some rosters): 2023年09月, 2023年9月, 2023.09, 2023-09, 2023/9 — read as the 1st (`is_month_only`).
+_MONTH_ONLY = re.compile(r"^(\d{4})(?:年(\d{1,2})月份?|[-/.](\d{1,2}))$")
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 
@@ -422,9 +860,28 @@ def _parse_date_text(value: str) -> datetime.date | None:
         m = pattern.match(s)
         if m:
             return datetime.date(int(m[1]), int(m[2]), int(m[3]))
+    m = _MONTH_ONLY.match(s)
+    if m:
+        return datetime.date(int(m[1]), int(m[2] or m[3]), 1)
     if _SERIAL.fullmatch(s):
         return _date_from_number(float(s))
     raise ValueError(s)
+
+
+def is_month_only(value) -> bool:
+    """A date cell that names a month only (parse_date reads it as the 1st; the importers warn)."""
+    if value.__class__ is not str:
+        return False
+    s = _SPACE_AROUND_SEPARATOR.sub(r"\1", _SPACE_RUN.sub(" ", unicodedata.normalize("NFKC", value).strip()))
+    return bool(_MONTH_ONLY.match(s))
+
+
+_DAMAGED_NAME = re.compile("[?\ufffd]")
+
+
+def name_damaged(name: str) -> bool:
+    """A name holding "?" or U+FFFD: a rare character an export could not encode (GBK has no 䶮, 𠮷 …)."""
+    return bool(_DAMAGED_NAME.search(unicodedata.normalize("NFKC", name))) if name else False
 
 
 def _date_from_number(number) -> datetime.date:

@@ -30,3 +30,28 @@ def write_xlsx(path, rows, *, text_columns=()):
                 cell.number_format = "@"
     wb.save(path)
     return path
+
+
+def write_workbook(path, sheets, *, hidden_columns=None, hidden_rows=None, merged=None):
+    """A workbook with one sheet per entry of `sheets` (name → rows), every cell stored as text where it is a
+    string (as a clerk's ID column is); `hidden_columns`/`hidden_rows`: name → column letters / row numbers;
+    `merged`: name → ranges such as "A1:G1" (a title over the table)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is None:
+                    continue
+                cell = ws.cell(row=r, column=c, value=value)
+                if isinstance(value, str):
+                    cell.number_format = "@"
+        for letter in (hidden_columns or {}).get(name, ()):
+            ws.column_dimensions[letter].hidden = True
+        for number in (hidden_rows or {}).get(name, ()):
+            ws.row_dimensions[number].hidden = True
+        for cells in (merged or {}).get(name, ()):
+            ws.merge_cells(cells)
+    wb.save(path)
+    return path
