@@ -2,11 +2,13 @@
 
 - .xlsx: a zip holding xl/workbook.xml, whose members do not inflate beyond a limit or a ratio (zip bombs);
 - .xls: the OLE2 compound-document header;
-- .csv: text without NUL bytes that decodes as UTF-8 or GBK/GB18030.
+- .csv: text without NUL bytes that decodes as UTF-8 or GBK/GB18030, or UTF-16 text with its BOM (Excel's
+  "Unicode 文本", whose NUL bytes are half its characters) without NUL characters.
 """
 
 from __future__ import annotations
 
+import codecs
 import zipfile
 from pathlib import Path
 
@@ -43,6 +45,14 @@ def check_upload(path: str | Path, *, max_bytes: int, original_name: str = "") -
         return "xls"
     with path.open("rb") as fh:
         sample = fh.read(1 << 16)
+    if sample[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        try:
+            decoded = codecs.getincrementaldecoder("utf-16")().decode(sample)
+        except UnicodeDecodeError:
+            decoded = "\x00"
+        if "\x00" in decoded:
+            raise UploadError(_("The file is neither a CSV text file nor an Excel workbook (.xlsx or .xls)."))
+        return "csv"
     if b"\x00" in sample:
         raise UploadError(_("The file is neither a CSV text file nor an Excel workbook (.xlsx or .xls)."))
     try:

@@ -55,7 +55,9 @@ class ImportCommand(BaseCommand):
         def out(label, value):
             self.stdout.write(f"{label}: {value}")
 
-        out(_("File"), f"{job.original_name} ({s.get('format', '')} {s.get('encoding', '')})".rstrip())
+        kind = f"{s.get('format', '')} {s.get('encoding', '')}".strip()
+        out(_("File"), f"{job.original_name} ({kind})")
+        self.print_read_facts(s, out)
         out(_("Rows read"), s.get("rows_read", 0))
         out(_("Accepted"), s.get("accepted", 0))
         out(_("Rejected"), s.get("rejected", 0))
@@ -71,3 +73,18 @@ class ImportCommand(BaseCommand):
         if job.error_file:
             out(_("Error workbook"), job.error_file.path)
         out(_("Status"), job.get_status_display())
+
+    def print_read_facts(self, s: dict, out) -> None:
+        """What the reader did: the sheets read and skipped, rows that are not people, columns not imported."""
+        if s.get("format") in ("xlsx", "xls") and s.get("sheets"):
+            out(_("Sheets read"), "、".join(f"{sheet['name']} ({sheet['rows']})" for sheet in s["sheets"]))
+        for sheet in s.get("skipped_sheets") or ():
+            out(_("Sheet skipped"), f"{sheet['name']}: {sheet['reason']}")
+        if s.get("skipped_total"):
+            out(_("Rows skipped (not people)"), s["skipped_total"])
+            for entry in s.get("skipped_rows") or ():
+                self.stdout.write(f"    {entry['count']:>8}  {entry['label']}")
+        if s.get("ignored_columns"):
+            out(_("Columns not imported"), "、".join(s["ignored_columns"]))
+        for warning in s.get("file_warnings") or ():
+            out(_("File warning"), warning)
