@@ -50,12 +50,12 @@ def people(keys, township="红湾寺镇", category="低保对象", since="2023-0
     return [[n + 1, person_id(k), f"人员{k}", category, township, since] for n, k in enumerate(keys)]
 
 
-def by_township(first, second, *, title=True):
+def by_township(first, second, *, title=True, footer=True):
     """A roster as a county office sends it: one sheet per township, each with a merged title and a footer."""
     sheets = {}
     for name, keys in (("红湾寺镇", first), ("马蹄藏族乡", second)):
         head = [[f"肃南县{name}2024年低保对象花名册"], []] if title else []
-        sheets[name] = [*head, ROSTER, *people(keys, name), *FOOTER]
+        sheets[name] = [*head, ROSTER, *people(keys, name), *(FOOTER if footer else [])]
     return sheets
 
 
@@ -94,6 +94,19 @@ def test_a_roster_with_one_sheet_per_township_keeps_the_people_of_every_sheet(tm
         "label": "合计行（合计、总计、小计）",
     }
     assert job.summary["ignored_columns"] == ["序号"]
+
+
+def test_a_plain_two_sheet_roster_ends_nobody_on_the_second_sheet(tmp_path, county, civil):
+    """Before: version 2 read the first sheet only and ended the three people of the second one."""
+    assert roster_job(write_csv(tmp_path / "v1.csv", [ROSTER, *people(range(6))]), county, civil, D1).status == (
+        ImportStatus.COMMITTED
+    )
+    sheets = by_township([0, 1, 2], [3, 4, 5], title=False, footer=False)
+    job = roster_job(write_workbook(tmp_path / "v2.xlsx", sheets), county, civil, D2)
+    assert job.status == ImportStatus.COMMITTED, job.message
+    assert job.summary["result"]["removed"] == 0
+    assert open_people(civil) == {person_id(k) for k in range(6)}
+    assert not Identity.objects.filter(ended_by__isnull=False).exists()
 
 
 def test_a_roster_whose_second_sheet_has_no_header_is_refused_and_the_previous_version_stays(
