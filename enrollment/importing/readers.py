@@ -518,15 +518,18 @@ def _table_rows(table: Table, found, layouts, required):
         id_col = columns["id_number"]
         count = blank = empty_run = 0
         titles: list = []
+        pending = False  # blank rows or lone text cells wait for the next row to tell what they are
         for line, cells in sheet.rows:
             v = cells[id_col] if id_col < len(cells) else None
-            if v.__class__ is str and len(v) == 18 and v[:17].isdigit():  # the common row: an ID number
-                what = None
-            else:
-                what = _row_kind(cells, id_col, required)
+            if not pending and v.__class__ is str and len(v) == 18 and v[:17].isdigit():
+                count += 1  # the common row: an ID number, nothing waiting before it
+                yield base + line, cells if layout is None else _arranged(cells, layout)
+                continue
+            what = _row_kind(cells, id_col, required)
             if what == "blank":
                 blank += 1
                 empty_run += 1
+                pending = True
                 if empty_run > MAX_EMPTY_RUN:
                     break
                 continue
@@ -536,7 +539,9 @@ def _table_rows(table: Table, found, layouts, required):
                 blank = 0
             if what == "title?":
                 titles.append((line, cells))
+                pending = True
                 continue
+            pending = False
             if what == "header":
                 for title_line, title_cells in titles:
                     record(base + title_line, "title", title_cells)

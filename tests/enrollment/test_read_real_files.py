@@ -36,7 +36,17 @@ def ids(table, rows):
     return [cells[col] for _line, cells in rows]
 
 
-def test_every_sheet_with_the_header_is_read_and_lines_name_their_sheet(tmp_path):
+@pytest.fixture(params=["calamine", "openpyxl"])
+def reader(request, monkeypatch):
+    """Both .xlsx readers: calamine in bulk, openpyxl streaming (what a huge sheet gets)."""
+    from enrollment.importing import readers
+
+    if request.param == "openpyxl":
+        monkeypatch.setattr(readers, "XLSX_BULK_MAX_XML", 0)
+    return request.param
+
+
+def test_every_sheet_with_the_header_is_read_and_lines_name_their_sheet(tmp_path, reader):
     """One sheet per township: all of them, in order; a sheet of notes without the header is named as skipped."""
     path = write_workbook(
         tmp_path / "r.xlsx",
@@ -69,7 +79,7 @@ def test_sheets_with_the_columns_in_another_order_are_read_into_one_layout(tmp_p
     ]
 
 
-def test_a_sheet_without_the_header_but_with_id_numbers_refuses_the_file_naming_it(tmp_path):
+def test_a_sheet_without_the_header_but_with_id_numbers_refuses_the_file_naming_it(tmp_path, reader):
     """Its people would be silently left out (and, on a roster, ended): the file is refused whole instead."""
     bad = [["身份证", "名字", "类型"], [person_id(30), "人员30", "低保对象"]]  # 名字/类型: not our headers
     path = write_workbook(tmp_path / "r.xlsx", {"一": [ROSTER, *people(0, 2, "红湾寺镇")], "二": bad})
@@ -86,7 +96,7 @@ def test_sheets_that_carry_different_fields_refuse_the_file(tmp_path):
     assert "“二”" in str(caught.value) and "乡镇" in str(caught.value)
 
 
-def test_a_hidden_column_never_wins_over_a_visible_one_of_the_same_header(tmp_path):
+def test_a_hidden_column_never_wins_over_a_visible_one_of_the_same_header(tmp_path, reader):
     """Column A (hidden) keeps last year's numbers under the same header; the visible column C is the one read."""
     header = ["身份证号码", "姓名", "身份证号码", "人员类别"]
     rows = [header, ["620721000000000000", "人员1", person_id(1), "低保对象"]]
@@ -97,7 +107,7 @@ def test_a_hidden_column_never_wins_over_a_visible_one_of_the_same_header(tmp_pa
     assert any("A" in w and "C" in w for w in table.warnings)
 
 
-def test_a_second_block_with_its_own_title_and_header_is_read_as_the_same_table(tmp_path):
+def test_a_second_block_with_its_own_title_and_header_is_read_as_the_same_table(tmp_path, reader):
     rows = [
         ["2024年城市低保名册"],
         ROSTER,
@@ -187,3 +197,26 @@ def test_a_date_followed_by_a_time_is_the_date(value):
 def test_names_damaged_by_an_export():
     assert name_damaged("张?") and name_damaged("王\ufffd明") and name_damaged("李？")
     assert not name_damaged("欧阳娜娜")
+
+
+def test_a_hidden_row_is_read_and_an_empty_sheet_is_named_as_such(tmp_path):
+    rows = [ROSTER, *people(0, 3, "红湾寺镇")]
+    path = write_workbook(tmp_path / "r.xlsx", {"名册": rows, "Sheet2": []}, hidden_rows={"名册": [3]})
+    table, data = read(path)
+    assert ids(table, data) == [person_id(0), person_id(1), person_id(2)]
+    assert table.skipped_sheets == [{"name": "Sheet2", "reason": "该工作表为空。"}]
+
+
+def test_every_sheet_of_an_xls_workbook_is_read(tmp_path):
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    for name, start in (("一", 0), ("二", 10)):
+        sheet = book.add_sheet(name)
+        for r, row in enumerate([ROSTER, *people(start, 2, name)]):
+            for c, value in enumerate(row):
+                sheet.write(r, c, value)
+    book.save(str(tmp_path / "r.xls"))
+    table, data = read(tmp_path / "r.xls")
+    assert ids(table, data) == [person_id(k) for k in (0, 1, 10, 11)]
+    assert [table.line_label(line) for line, _c in data][-1] == "二 第3行"
