@@ -50,7 +50,7 @@ def check_upload(path: str | Path, *, max_bytes: int, original_name: str = "") -
             decoded = codecs.getincrementaldecoder("utf-16")().decode(sample)
         except UnicodeDecodeError:
             decoded = "\x00"
-        if "\x00" in decoded:
+        if any(ch < " " and ch not in "\t\r\n" for ch in decoded):  # NUL and other controls: not text
             raise UploadError(_("The file is neither a CSV text file nor an Excel workbook (.xlsx or .xls)."))
         return "csv"
     if b"\x00" in sample:
