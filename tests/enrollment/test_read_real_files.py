@@ -119,17 +119,21 @@ def test_a_second_block_with_its_own_title_and_header_is_read_as_the_same_table(
         ["合计", "", "4人"],
         ["填表人：张三", "", "审核人：李四", "", "联系电话：0936-6621234"],
         ["日期：2024年3月1日"],
+        ["以上共计4人"],
+        ["日期 2024年3月1日"],
     ]
     path = write_workbook(tmp_path / "r.xlsx", {"名册": rows}, merged={"名册": ["A1:F1", "A6:F6"]})
     table, data = read(path)
     assert ids(table, data) == [person_id(k) for k in (0, 1, 50, 51)]
-    assert table.skipped == {"blank": 1, "title": 1, "header": 1, "total": 1, "footer": 2}
+    assert table.skipped == {"blank": 1, "title": 1, "header": 1, "total": 2, "footer": 3}
     assert [(s["line"], s["kind"]) for s in table.skipped_lines] == [
         (6, "title"),
         (7, "header"),
         (10, "total"),
         (11, "footer"),
         (12, "footer"),
+        (13, "total"),
+        (14, "footer"),
     ]
 
 
