@@ -109,6 +109,7 @@ def test_a_plain_two_sheet_roster_ends_nobody_on_the_second_sheet(tmp_path, coun
     assert not Identity.objects.filter(ended_by__isnull=False).exists()
 
 
+@pytest.mark.postgres
 def test_a_roster_whose_second_sheet_has_no_header_is_refused_and_the_previous_version_stays(
     tmp_path, county, civil, require_postgres
 ):
@@ -222,6 +223,7 @@ PAYMENT_FILE = [
 ]
 
 
+@pytest.mark.postgres
 def test_a_payment_file_sent_to_the_register_is_refused_and_the_register_stays(tmp_path, county, require_postgres):
     register = [["身份证号码", "姓名", "乡镇", "户号"], [person_id(9), "原名", "红湾寺镇", "H9"]]
     assert import_file(
@@ -236,6 +238,7 @@ def test_a_payment_file_sent_to_the_register_is_refused_and_the_register_stays(t
     assert list(Person.objects.values()) == before
 
 
+@pytest.mark.postgres
 def test_files_of_another_kind_are_refused_naming_what_they_look_like(tmp_path, county, civil, require_postgres):
     v1 = write_csv(tmp_path / "v1.csv", [ROSTER, *people(range(2))])
     assert roster_job(v1, county, civil, D1).status == ImportStatus.COMMITTED
