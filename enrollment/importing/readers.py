@@ -428,23 +428,34 @@ def _assemble(kind: str, sheets: list[_Sheet], required, wanted: str | None = No
     return table
 
 
-def _layout(table: Table, sheet: _Sheet, cells: list, columns: dict[str, int], *, extend: bool) -> list | None:
-    """For a header of another sheet or block: table column → this header's column (None: identity). Its fields
-    must be the table's; columns the table lacks are appended to it (`extend`, before reading) or dropped."""
+def _layout(
+    table: Table, sheet: _Sheet, cells: list, columns: dict[str, int], *, extend: bool, line: int | None = None
+) -> list | None:
+    """For a header of another sheet or block (at `line` of its sheet): table column → this header's column (None:
+    identity). Its fields must be the table's; columns the table lacks are appended to it (`extend`, before
+    reading) or dropped."""
     if set(columns) != set(table.columns):
-        missing = [FIELD_LABELS[f] for f in table.columns if f not in columns]
-        extra = [FIELD_LABELS[f] for f in columns if f not in table.columns]
-        first = table.sheets[0]["name"] if table.sheets else sheet.name
-        raise ReadError(
-            _(
+        differ = {
+            "missing": "、".join(FIELD_LABELS[f] for f in table.columns if f not in columns) or "—",
+            "extra": "、".join(FIELD_LABELS[f] for f in columns if f not in table.columns) or "—",
+        }
+        if line is not None and sheet.name:
+            msgid = _(
+                "The header on line %(line)s of the sheet “%(sheet)s” does not carry the columns of the first header "
+                "(missing: %(missing)s; extra: %(extra)s): one file must have one set of columns."
+            )
+        elif line is not None:
+            msgid = _(
+                "The header on line %(line)s does not carry the columns of the first header "
+                "(missing: %(missing)s; extra: %(extra)s): one file must have one set of columns."
+            )
+        else:
+            msgid = _(
                 "The header of the sheet “%(sheet)s” does not carry the columns of the sheet “%(first)s” "
                 "(missing: %(missing)s; extra: %(extra)s): one file must have one set of columns."
-            ),
-            sheet=sheet.name,
-            first=first,
-            missing="、".join(missing) or "—",
-            extra="、".join(extra) or "—",
-        )
+            )
+        first = table.sheets[0]["name"] if table.sheets else sheet.name
+        raise ReadError(msgid, sheet=sheet.name, first=first, line=line, **differ)
     if columns == table.columns and len(cells) <= len(table.headers):
         own = [header_key(h) for h in cells]
         if all(own[i] == header_key(table.headers[i]) for i in range(len(own)) if own[i]):
@@ -548,7 +559,7 @@ def _table_rows(table: Table, found, layouts, required):
                 titles.clear()
                 record(base + line, "header", cells)
                 block = map_headers(cells, sheet.hidden_columns)
-                layout = _layout(table, sheet, list(cells), block, extend=False)
+                layout = _layout(table, sheet, list(cells), block, extend=False, line=line)
                 id_col = block["id_number"]
                 continue
             for title_line, title_cells in titles:  # not a title after all: a row the importer will name

@@ -134,6 +134,47 @@ def test_total_and_footer_rows_are_not_reported_as_bad_people(tmp_path, county, 
     assert open_people(civil) == {person_id(k) for k in range(3)}
 
 
+def test_two_blocks_in_one_sheet_are_one_roster(tmp_path, county, civil):
+    """城市低保 above, 农村低保 below with its own title and header: both blocks are the snapshot."""
+    rows = [
+        ["肃南县2024年城市低保对象名册"],
+        ROSTER,
+        *people([0, 1]),
+        [],
+        ["肃南县2024年农村低保对象名册"],
+        ["序号", "姓名", "身份证号码", "人员类别", "乡镇", "认定日期"],  # the second block orders its columns otherwise
+        *[[n + 1, f"人员{k}", person_id(k), "低保对象", "马蹄藏族乡", "2023-10-01"] for n, k in enumerate([2, 3])],
+        *FOOTER,
+    ]
+    job = roster_job(write_workbook(tmp_path / "r.xlsx", {"名册": rows}), county, civil, D1)
+    assert job.status == ImportStatus.COMMITTED, job.summary.get("bad_rows") or job.message
+    assert dict(Identity.objects.values_list("id_number", "name")) == {person_id(k): f"人员{k}" for k in range(4)}
+    assert Identity.objects.get(id_number=person_id(3)).valid_from == datetime.date(2023, 10, 1)
+    assert {e["kind"]: e["count"] for e in job.summary["skipped_rows"]} == {
+        "blank": 1,
+        "title": 1,
+        "header": 1,
+        "total": 1,
+        "footer": 3,
+    }
+
+
+@pytest.mark.postgres
+def test_a_second_block_with_other_columns_refuses_the_roster_and_keeps_the_previous_version(
+    tmp_path, county, civil, require_postgres
+):
+    assert roster_job(write_csv(tmp_path / "v1.csv", [ROSTER, *people(range(4))]), county, civil, D1).status == (
+        ImportStatus.COMMITTED
+    )
+    before = list(Identity.objects.order_by("pk").values())
+    rows = [ROSTER, *people([0, 1]), ["身份证号码", "姓名", "人员类别"], [person_id(2), "人员2", "低保对象"]]
+    job = roster_job(write_workbook(tmp_path / "v2.xlsx", {"名册": rows}), county, civil, D2)
+    assert job.status == ImportStatus.INVALID
+    assert job.message.startswith("工作表“名册”第4行的表头与第一个表头的列不一致（缺少：乡镇（街道）、认定日期；")
+    assert list(Identity.objects.order_by("pk").values()) == before
+    assert RosterVersion.objects.count() == 1
+
+
 def test_bad_rows_of_a_workbook_are_named_by_sheet_and_row(tmp_path, county, civil):
     sheets = by_township([0, 1], [2, 3])
     sheets["马蹄藏族乡"][4][3] = "五保户"  # person 3, sheet row 5
