@@ -789,7 +789,8 @@ def _xls_rows(path):
     import xlrd
 
     try:
-        book = xlrd.open_workbook(path, on_demand=True)
+        # formatting_info: the column records, which tell hidden columns (blank formatted cells come as blanks).
+        book = xlrd.open_workbook(path, on_demand=True, formatting_info=True)
     except Exception as exc:
         raise ReadError(_("The file is not a readable .xls workbook.")) from exc
     sheets = []

@@ -224,3 +224,19 @@ def test_every_sheet_of_an_xls_workbook_is_read(tmp_path):
     table, data = read(tmp_path / "r.xls")
     assert ids(table, data) == [person_id(k) for k in (0, 1, 10, 11)]
     assert [table.line_label(line) for line, _c in data][-1] == "二 第3行"
+
+
+def test_a_hidden_column_of_an_xls_workbook_loses_to_the_visible_one(tmp_path):
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("名册")
+    for r, row in enumerate(
+        [["身份证号码", "姓名", "身份证号码", "人员类别"], ["620721000000000000", "甲", person_id(1), "低保对象"]]
+    ):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    sheet.col(0).hidden = True
+    book.save(str(tmp_path / "r.xls"))
+    table, data = read(tmp_path / "r.xls")
+    assert table.columns["id_number"] == 2 and ids(table, data) == [person_id(1)]
