@@ -406,6 +406,15 @@ def _assemble(kind: str, sheets: list[_Sheet], required, wanted: str | None = No
                 sheet=sheet.name,
                 columns=labels,
             )
+    for sheet, *_rest in found:
+        if not sheet.visible:  # last month's list kept out of sight? Either reading or leaving it could be wrong.
+            raise ReadError(
+                _(
+                    "The hidden sheet “%(sheet)s” has the header of a table: unhide it if its rows belong to the file, "
+                    "or delete it."
+                ),
+                sheet=sheet.name,
+            )
     if len(found) > MAX_SHEETS_READ:
         raise ReadError(_("The workbook has more than %(count)s sheets with a header."), count=MAX_SHEETS_READ)
     _first, header_line, first_cells, columns = found[0]
@@ -414,7 +423,7 @@ def _assemble(kind: str, sheets: list[_Sheet], required, wanted: str | None = No
     layouts = []
     for sheet, _line, cells, sheet_columns in found:
         layouts.append(_layout(table, sheet, cells, sheet_columns, extend=True))
-        table.sheets.append({"name": sheet.name, "rows": 0, "hidden": not sheet.visible})
+        table.sheets.append({"name": sheet.name, "rows": 0})
         _note_shadowed(table, sheet, cells, sheet_columns)
     empty = translate(_("The sheet is empty."))
     no_header = translate(_("No header row with the columns %(columns)s was found in the first rows.")) % {

@@ -240,3 +240,18 @@ def test_a_hidden_column_of_an_xls_workbook_loses_to_the_visible_one(tmp_path):
     book.save(str(tmp_path / "r.xls"))
     table, data = read(tmp_path / "r.xls")
     assert table.columns["id_number"] == 2 and ids(table, data) == [person_id(1)]
+
+
+def test_a_hidden_sheet_with_the_header_refuses_the_file(tmp_path, reader):
+    """Last month's list hidden in the workbook: reading it would keep people, skipping it could drop them."""
+    import openpyxl
+
+    path = write_workbook(
+        tmp_path / "r.xlsx", {"三月": [ROSTER, *people(0, 2, "甲")], "二月": [ROSTER, *people(5, 2, "甲")]}
+    )
+    wb = openpyxl.load_workbook(path)
+    wb["二月"].sheet_state = "hidden"
+    wb.save(path)
+    with pytest.raises(ReadError) as caught:
+        read(path)
+    assert "“二月”" in str(caught.value)
