@@ -495,6 +495,13 @@ def _layout(
 
 
 def _note_shadowed(table: Table, sheet: _Sheet, cells: list, columns: dict[str, int]) -> None:
+    """Warnings for the columns of a header that were not read although they name a field, and for hidden ones read."""
+    for index in columns.values():
+        if index in sheet.hidden_columns:
+            where = {"sheet": sheet.name or "—", "column": column_letter(index), "label": str(cells[index]).strip()}
+            warning = translate(_("Sheet “%(sheet)s”: the hidden column %(column)s (%(label)s) was read.")) % where
+            if warning not in table.warnings:
+                table.warnings.append(warning)
     for index, name in shadowed_columns(cells, columns):
         winner = columns[name]
         where = {"sheet": sheet.name or "—", "column": column_letter(index), "label": str(cells[index]).strip()}

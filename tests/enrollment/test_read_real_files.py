@@ -107,6 +107,13 @@ def test_a_hidden_column_never_wins_over_a_visible_one_of_the_same_header(tmp_pa
     assert any("A" in w and "C" in w for w in table.warnings)
 
 
+def test_a_hidden_column_read_for_want_of_a_visible_one_is_a_warning(tmp_path):
+    rows = [["身份证号码", "姓名", "人员类别"], [person_id(1), "人员1", "低保对象"]]
+    table, data = read(write_workbook(tmp_path / "r.xlsx", {"名册": rows}, hidden_columns={"名册": ["C"]}))
+    assert table.columns == {"id_number": 0, "name": 1, "category": 2} and data[0][1][2] == "低保对象"
+    assert table.warnings == ["工作表“名册”：读取了隐藏列C（人员类别）。"]
+
+
 def test_a_second_block_with_its_own_title_and_header_is_read_as_the_same_table(tmp_path, reader):
     rows = [
         ["2024年城市低保名册"],
