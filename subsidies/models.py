@@ -840,6 +840,8 @@ class Flag(models.TextChoices):
     ENROLLED_TWICE = "enrolled_twice", _("Enrolled twice")
     HOUSEHOLD_PARTIAL = "household_partial", _("Household partly enrolled")
     AFTER_DEADLINE = "after_deadline", _("Subsidy refused after the deadline")
+    REFUNDED = "refunded", _("Refunded")
+    REFUND_AFTER_TRANSFER = "refund_after_transfer", _("Refunded after an approved transfer: follow up")
 
 
 class ReconciliationResult(models.Model):
