@@ -738,6 +738,7 @@ class PaymentsImporter(Importer):
     def prepare(self, columns):
         super().prepare(columns)
         self.years = payment_tiers(county=self.county)
+        self._tiers_seen: dict[tuple[str, int | None], tuple[int, str | None]] = {}
         self.msgs = {
             "year": _("The contribution year is not a year between 2000 and 2100."),
             "amount": _(
@@ -771,18 +772,24 @@ class PaymentsImporter(Importer):
         """The row's tier number (1 when a problem was recorded: the row is then rejected or warned)."""
         policy = self.years.get(year) if year is not None else None
         tiers = policy.tiers if policy else None
-        params = {"year": year, "tiers": _tier_list(tiers) if tiers else ""}
-        if text(raw_tier):
-            try:
-                return parse_tier(raw_tier, tiers)
-            except TierError as exc:
-                key = {"unknown": "tier_unknown", "ambiguous": "tier_ambiguous", "standard": "tier_standard"}
-                reason = self.msgs[key[exc.code]] % params if exc.code in key else self.msgs["tier"]
-                errors.append(Problem("tier", raw_tier, reason))
-                return 1
+        written = text(raw_tier)
+        if written:
+            # A file repeats a handful of tier labels: each is parsed once per year.
+            known = self._tiers_seen.get((written, year))
+            if known is None:
+                try:
+                    known = self._tiers_seen[(written, year)] = (parse_tier(written, tiers), None)
+                except TierError as exc:
+                    key = {"unknown": "tier_unknown", "ambiguous": "tier_ambiguous", "standard": "tier_standard"}
+                    params = {"year": year, "tiers": _tier_list(tiers) if tiers else ""}
+                    reason = self.msgs[key[exc.code]] % params if exc.code in key else self.msgs["tier"]
+                    known = self._tiers_seen[(written, year)] = (1, reason)
+            if known[1] is not None:
+                errors.append(Problem("tier", raw_tier, known[1]))
+            return known[0]
         if policy is None:
             if year is not None:
-                warnings.append(Problem("tier", raw_tier, self.msgs["no_policy"] % params))
+                warnings.append(Problem("tier", raw_tier, self.msgs["no_policy"] % {"year": year}))
             return 1
         if len(tiers) == 1:
             return tiers[0].number
@@ -792,6 +799,7 @@ class PaymentsImporter(Importer):
         fits = tiers_fitting(amount, policy.explained)
         if len(fits) == 1:
             return fits[0]
+        params = {"year": year, "tiers": _tier_list(tiers)}
         if fits:
             numbers = "、".join(str(n) for n in fits)
             errors.append(Problem("tier", amount, self.msgs["tier_several"] % {**params, "numbers": numbers}))

@@ -441,7 +441,7 @@ def _date_from_number(number) -> datetime.date:
 
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d{1,2}")
-_CURRENCY = re.compile(r"^(RMB|CNY)|[¥￥元]|(RMB|CNY)$", re.IGNORECASE)
+_CURRENCY = re.compile(r"^(RMB|CNY)|(RMB|CNY)$", re.IGNORECASE)
 
 
 def parse_amount(value) -> Decimal:
@@ -456,8 +456,12 @@ def parse_amount(value) -> Decimal:
         return Decimal(value)
     if isinstance(value, float):
         return Decimal(repr(value))
-    s = unicodedata.normalize("NFKC", str(value or "")).strip()
-    s = _CURRENCY.sub("", s).strip()
+    s = str(value or "")
+    if not s.isascii():  # full-width digits, ￥, 元
+        s = unicodedata.normalize("NFKC", s).replace("¥", "").replace("元", "")
+    s = s.strip()
+    if s[-3:].isalpha() or s[:3].isalpha():
+        s = _CURRENCY.sub("", s).strip()
     if "," in s:
         if _THOUSANDS.fullmatch(s):
             s = s.replace(",", "")
