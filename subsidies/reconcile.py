@@ -663,16 +663,16 @@ class _Part:
                 several.append(id_number)
                 inputs.paid[id_number] = rr.Paid(payments=(), tier=tier)
         if several:
+            # Everyone with several payments (a refund is one) in one statement: their rows in date order.
             details = defaultdict(list)
-            for i in range(0, len(several), 500):
-                batch = several[i : i + 500]
-                c.execute(
-                    f"SELECT id_number, paid_on, amount FROM enrollment_payment WHERE {pay_where} "
-                    f"AND id_number IN ({', '.join(['%s'] * len(batch))})",
-                    [*pay_params, *batch],
-                )
-                for id_number, paid_on, amount in c.fetchall():
-                    details[id_number].append((to_date(paid_on), to_money(amount)))
+            c.execute(
+                f"SELECT id_number, paid_on, amount FROM enrollment_payment WHERE {pay_where} "
+                f"AND id_number IN (SELECT id_number FROM enrollment_payment WHERE {pay_where} "
+                f"AND id_number IN ({ids_sql}) GROUP BY id_number HAVING COUNT(*) > 1)",
+                [*pay_params, *pay_params, *ids_params],
+            )
+            for id_number, paid_on, amount in c.fetchall():
+                details[id_number].append((to_date(paid_on), to_money(amount)))
             for id_number, rows in details.items():
                 inputs.paid[id_number] = rr.Paid(payments=tuple(sorted(rows)), tier=inputs.paid[id_number].tier)
 
