@@ -310,3 +310,15 @@ def test_a_refused_payment_import_changes_nothing(tmp_path, fuling, require_post
     assert job.status == ImportStatus.VALIDATED and job.rows_rejected == 1
     assert list(stored.all()) == before
     assert not DirtyPerson.objects.exists()
+
+
+def test_the_payments_template_says_how_to_write_tiers_and_refunds():
+    import io
+
+    import openpyxl
+
+    from enrollment.importing.templates import template_workbook
+
+    data, _name = template_workbook(kind="payments")
+    notes = " ".join(row[0] for row in openpyxl.load_workbook(io.BytesIO(data))["说明"].values)
+    assert "一档（350元）" in notes and "退费标志" in notes and "-350" in notes
