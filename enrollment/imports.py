@@ -702,7 +702,7 @@ def payment_tiers(*, county: County) -> dict[int, _YearTiers]:
 
 
 def _tier_list(tiers: tuple[TierChoice, ...]) -> str:
-    return "、".join(f"{t.name or t.number}（{t.standard}元）" for t in tiers)
+    return "、".join(f"{t.name or f'第{t.number}档'}（{t.standard}元）" for t in tiers)
 
 
 _REFUND_WORDS = frozenset({"退费", "退款", "退", "是", "y", "yes", "true", "1", "√", "-1"})

@@ -322,3 +322,45 @@ def test_the_payments_template_says_how_to_write_tiers_and_refunds():
     data, _name = template_workbook(kind="payments")
     notes = " ".join(row[0] for row in openpyxl.load_workbook(io.BytesIO(data))["说明"].values)
     assert "一档（350元）" in notes and "退费标志" in notes and "-350" in notes
+
+
+@pytest.mark.django_db
+def test_the_browser_preview_shows_the_refunds_and_the_warnings_before_the_commit(
+    tmp_path, fuling, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.models import Role
+    from accounts.services import staff_user_create
+    from enrollment.models import ImportJob
+
+    user = staff_user_create(username="fuling", password="x-Pass-12345", role=Role.BUREAU, county=fuling.county).user
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    rows = [
+        [fid(1), "甲", "2023", "725", "2022-10-08", "二档", "银行"],
+        [fid(1), "甲", "2023", "-725", "2022-11-08", "二档", "银行"],
+        [fid(2), "乙", "2023", "-350", "2022-11-08", "一档", "银行"],
+        [fid(3), "丙", "2023", "7250", "2022-11-08", "二档", "银行"],
+    ]
+    data = write_csv(tmp_path / "p.csv", [HEADER, *rows], encoding="gbk").read_bytes()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("enrollment:import_upload"), {"kind": "payments", "file": SimpleUploadedFile("缴费.csv", data)}
+        )
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.VALIDATED and not Payment.objects.exists()
+    page = client.get(response.url).content.decode()
+    assert "<dt>退费</dt><dd>2</dd>" in page
+    assert "退费金额超过该人员2023年度的已缴金额（0.00元）" in page
+    assert "缴费金额超过2023年度政策最高缴费金额的两倍（1450.00元）" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("enrollment:import_confirm", args=[job.pk]))
+    assert payments(fuling.county) == [
+        (fid(1), "-725.00", 2, "2022-11-08"),
+        (fid(1), "725.00", 2, "2022-10-08"),
+        (fid(2), "-350.00", 1, "2022-11-08"),
+        (fid(3), "7250.00", 2, "2022-11-08"),
+    ]
