@@ -364,3 +364,25 @@ def test_the_browser_preview_shows_the_refunds_and_the_warnings_before_the_commi
         (fid(2), "-350.00", 1, "2022-11-08"),
         (fid(3), "7250.00", 2, "2022-11-08"),
     ]
+
+
+@pytest.mark.django_db
+def test_import_payments_command_for_fuling_prints_refunds_and_stores_the_tiers(tmp_path, fuling):
+    import io
+
+    from django.core.management import call_command
+
+    rows = [
+        [fid(1), "甲", "2023", "350", "2022-10-08", "一档", "银行"],
+        [fid(2), "乙", "2023", "725", "2022-10-08", "二档", "银行"],
+        [fid(2), "乙", "2023", "-725", "2022-11-08", "二档", "银行"],
+    ]
+    path = write_csv(tmp_path / "涪陵.csv", [HEADER, *rows], encoding="gbk")
+    out = io.StringIO()
+    call_command("import_payments", str(path), county="500102", stdout=out)
+    assert "已入库: 新增 3  退费 1  已导入过 0" in out.getvalue().splitlines()
+    assert payments(fuling.county) == [
+        (fid(1), "350.00", 1, "2022-10-08"),
+        (fid(2), "-725.00", 2, "2022-11-08"),
+        (fid(2), "725.00", 2, "2022-10-08"),
+    ]
