@@ -267,8 +267,9 @@ def outcome_for(
       carries that identity's category and fund, subsidy 0 (nothing was owed at payment) and the top-up amount.
     - A locked result keeps its category, fund, subsidy and top-up whatever the rosters say now.
     - Refunds (negative payments) net off the total; a person refunded in full counts as never having paid
-      (flag `refunded`). A refund for a person whose subsidy an approved transfer batch fixed is flagged
-      `refund_after_transfer` for follow-up: the locked subsidy stays, nothing is clawed back automatically.
+      (flag `refunded`). A refund that leaves a person unenrolled whose subsidy an approved transfer batch fixed
+      is flagged `refund_after_transfer` for follow-up: the locked subsidy stays, nothing is clawed back
+      automatically (a refunded duplicate payment that leaves the person enrolled is not).
     """
     refunded = paid.refunded
     paid = paid.counted()
@@ -360,7 +361,9 @@ def outcome_for(
         flags.append("enrolled_twice")
     if refunded:
         flags.append("refunded")
-        if locked is not None:
+        if locked is not None and status not in ENROLLED_STATUSES:
+            # An approved batch paid a subsidy for a person the refund leaves unenrolled: for the bureau to follow
+            # up (the locked subsidy stays; nothing is clawed back automatically).
             flags.append("refund_after_transfer")
 
     benefit_start = None

@@ -103,25 +103,41 @@ def test_a_refund_after_an_approved_transfer_is_flagged_and_not_clawed_back(tmp_
     p = d.person(c)
     d.identity(c, p, "rural_dibao_3_4", since=date(2023, 1, 1))  # 250, personal 130
     d.payment(c, p, "130", date(2023, 10, 1), year=2024)
+    twice = d.person(c, name="重复")
+    d.identity(c, twice, "rural_dibao_3_4", since=date(2023, 1, 1))
+    d.payment(c, twice, "130", date(2023, 10, 1), year=2024)
+    d.payment(c, twice, "130", date(2023, 10, 2), year=2024)
     reconcile(county=c, year=2024, as_of=date(2024, 3, 1), full=True)
     maker, checker = staff("maker", c), staff("checker", c)
     (batch,) = batch_build(county=c, month=date(2023, 10, 1), user=maker).batches
     batch_check(batch_id=batch.pk, user=maker)
     batch_approve(batch_id=batch.pk, user=checker)
 
-    refund = [p.id_number, p.name, "2024", "-130", "2023-12-05", "1", "银行"]
-    path = write_csv(tmp_path / "refund.csv", [HEADER, refund], encoding="gbk")
+    refunds = [
+        [p.id_number, p.name, "2024", "-130", "2023-12-05", "1", "银行"],
+        [twice.id_number, twice.name, "2024", "-130", "2023-12-05", "1", "银行"],  # the duplicate returned
+    ]
+    path = write_csv(tmp_path / "refund.csv", [HEADER, *refunds], encoding="gbk")
     job = import_file(kind=ImportKind.PAYMENTS, county=c, path=path)
     assert job.status == ImportStatus.COMMITTED
     reconcile(county=c, year=2024, as_of=date(2024, 3, 1))  # incremental: the import marked the person dirty
     r = ReconciliationResult.objects.get(id_number=p.id_number)
     assert (r.locked, str(r.subsidy), str(r.paid), r.status) == (True, "250.00", "0.00", "not_enrolled")
     assert r.flags == ";certified_not_enrolled;refunded;refund_after_transfer;"
+    r = ReconciliationResult.objects.get(id_number=twice.id_number)
+    assert (r.locked, str(r.subsidy), str(r.paid), r.status, r.flags) == (
+        True,
+        "250.00",
+        "130.00",
+        "enrolled",
+        ";refunded;",
+    )
     for month in (date(2023, 11, 1), date(2023, 12, 1), date(2024, 1, 1)):
         batch_build(county=c, month=month, user=maker)
-    assert list(TransferLine.objects.filter(id_number=p.id_number).values_list("amount", flat=True)) == [
-        Decimal("250.00")
-    ]
+    for who in (p, twice):
+        assert list(TransferLine.objects.filter(id_number=who.id_number).values_list("amount", flat=True)) == [
+            Decimal("250.00")
+        ]
 
 
 @pytest.mark.postgres
