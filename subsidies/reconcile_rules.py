@@ -33,10 +33,10 @@ FLAG_ORDER = (
     "underpaid",
     "overpaid",
     "enrolled_twice",
-    "household_partial",
-    "after_deadline",
     "refunded",
     "refund_after_transfer",
+    "household_partial",
+    "after_deadline",
 )
 _FLAG_RANK = {code: i for i, code in enumerate(FLAG_ORDER)}
 

@@ -160,3 +160,28 @@ def test_refunds_take_the_python_path_and_equal_it(require_postgres, monkeypatch
     monkeypatch.setattr(_Part, "sql_path", False)
     reconcile(county=c, year=2023, as_of=AS_OF, full=True)
     assert results(fuling) == in_sql
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_refunded_household_member_is_flagged_alike_in_sql_and_python(require_postgres, monkeypatch):
+    """肃南 enrols by household: a member refunded in full leaves the household partly enrolled; the flag is set in
+    SQL across parts and must sit where Python puts it."""
+    sunan = d.sunan_2024()
+    c = sunan.county
+    paid, refunded = d.person(c, household="R1"), d.person(c, household="R1")
+    d.payment(c, paid, "380", date(2023, 10, 1), year=2024)
+    d.payment(c, refunded, "380", date(2023, 10, 1), year=2024)
+    d.payment(c, refunded, "-380", date(2023, 11, 1), year=2024)
+    late = d.person(c, household="R2")
+    d.identity(c, late, "rural_dibao_1_2", since=date(2024, 2, 1))
+    d.payment(c, late, "380", date(2023, 10, 1), year=2024)
+    d.payment(c, late, "-100", date(2023, 11, 1), year=2024)
+    d.payment(c, d.person(c, household="R2"), "380", date(2023, 10, 1), year=2024)
+    reconcile(county=c, year=2024, as_of=date(2024, 3, 1), full=True, chunks=2)
+    in_sql = results(sunan)
+    assert in_sql[refunded.id_number][-2:] == ("not_enrolled", ";refunded;household_partial;")
+    ReconciliationResult.objects.all().delete()
+    monkeypatch.setattr(_Part, "sql_path", False)
+    reconcile(county=c, year=2024, as_of=date(2024, 3, 1), full=True, chunks=2)
+    assert results(sunan) == in_sql
