@@ -824,7 +824,7 @@ class PaymentsImporter(Importer):
         raw_amount = self.cell(cells, "amount")
         try:
             amount = parse_amount(raw_amount)
-            if amount != amount.quantize(_CENT) or abs(amount) >= 10**8:
+            if abs(amount) >= 10**8 or amount != amount.quantize(_CENT):
                 raise ValueError
             amount = amount.quantize(_CENT)
             if amount == 0:

@@ -217,12 +217,18 @@ def test_decimal_commas_are_stored_right_and_an_implausible_amount_is_a_warning(
         [fid(1), "甲", "2023", "350,00", "2022-10-08", "一档", "银行"],
         [fid(2), "乙", "2023", "7.250,00", "2022-10-08", "二档", "银行"],
         [fid(3), "丙", "2023", "7250", "2022-10-08", "二档", "银行"],
+        [fid(4), "丁", "2023", "1e30", "2022-10-08", "二档", "银行"],
+        [fid(5), "戊", "2023", "350.001", "2022-10-08", "一档", "银行"],
     ]
     path = write_csv(tmp_path / "p.csv", [HEADER, *rows], encoding="utf-8", bom=True)
     path.write_bytes(path.read_bytes().replace(b"350,00", b'"350,00"').replace(b"7.250,00", b'"7.250,00"'))
     job = import_file(kind=ImportKind.PAYMENTS, county=fuling.county, path=path, skip_rejected=True)
     assert job.status == ImportStatus.COMMITTED
-    assert [(r["line"], r["column"]) for r in job.summary["bad_rows"]] == [(3, "缴费金额")]
+    assert [(r["line"], r["column"]) for r in job.summary["bad_rows"]] == [
+        (3, "缴费金额"),
+        (5, "缴费金额"),
+        (6, "缴费金额"),
+    ]
     (warned,) = [w for w in job.summary["warn_rows"] if w["column"] == "缴费金额"]
     assert warned["line"] == 4 and "1450.00" in warned["reason"]
     assert payments(fuling.county) == [(fid(1), "350.00", 1, "2022-10-08"), (fid(3), "7250.00", 2, "2022-10-08")]
