@@ -161,9 +161,11 @@ class Person(models.Model):
 
 
 class Payment(models.Model):
-    """One contribution from the tax bureau's payment detail.
+    """One contribution from the tax bureau's payment detail, or a refund of one (退费: a negative amount).
 
-    Keyed by ID number, not by person: payers may be missing from the register.
+    Keyed by ID number, not by person: payers may be missing from the register. A refund is kept with the
+    payment it returns (`refund_of`: the person's latest payment for the year on or before the refund day, linked
+    when the refund is imported); the person's paid total for the year is the net sum of both.
     """
 
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="payments", verbose_name=_("county"))
@@ -177,6 +179,15 @@ class Payment(models.Model):
     import_job = models.ForeignKey(
         "ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="payments", verbose_name=_("import")
     )
+    refund_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="refunds",
+        verbose_name=_("refund of"),
+        help_text=_("The payment this refund returns (a refund has a negative amount)."),
+    )
 
     class Meta:
         verbose_name = _("payment")
@@ -185,6 +196,10 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.id_number} {self.year} {self.amount}"
+
+    @property
+    def is_refund(self) -> bool:
+        return self.amount < 0
 
 
 class ImportKind(models.TextChoices):

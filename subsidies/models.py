@@ -838,6 +838,8 @@ class Flag(models.TextChoices):
     UNDERPAID = "underpaid", _("Underpaid")
     OVERPAID = "overpaid", _("Overpaid")
     ENROLLED_TWICE = "enrolled_twice", _("Enrolled twice")
+    REFUNDED = "refunded", _("Refunded")
+    REFUND_AFTER_TRANSFER = "refund_after_transfer", _("Refunded after an approved transfer: follow up")
     HOUSEHOLD_PARTIAL = "household_partial", _("Household partly enrolled")
     AFTER_DEADLINE = "after_deadline", _("Subsidy refused after the deadline")
 

@@ -450,7 +450,8 @@ class _Part:
 
     def _simple_in_sql(self, ids_sql: str, ids_params: list, *, person_where, write: bool) -> int:
         """`outcome_for` in SQL for register people with no identity in the period, no locked result, at most one
-        payment, not young enough to be a newborn case: subsidy 0, due = the standard, status by the payment."""
+        payment and no refund, not young enough to be a newborn case: subsidy 0, due = the standard, status by the
+        payment."""
         start, end = self.period
         low, high = self._sql_path_days()
         # Born more than two years before any payment day accepted here: never within a newborn grace period.
@@ -490,6 +491,7 @@ class _Part:
             WHERE {person_sql}
               AND p.birth_date < %s
               AND COALESCE(pay.n, 0) <= 1
+              AND COALESCE(pay.amount, 0) >= 0
               AND (pay.paid_on IS NULL OR pay.paid_on BETWEEN %s AND %s)
               AND NOT EXISTS (SELECT 1 FROM subsidies_identity i
                               WHERE i.county_id = %s AND i.id_number = p.id_number
@@ -661,16 +663,16 @@ class _Part:
                 several.append(id_number)
                 inputs.paid[id_number] = rr.Paid(payments=(), tier=tier)
         if several:
+            # Everyone with several payments (a refund is one) in one statement: their rows in date order.
             details = defaultdict(list)
-            for i in range(0, len(several), 500):
-                batch = several[i : i + 500]
-                c.execute(
-                    f"SELECT id_number, paid_on, amount FROM enrollment_payment WHERE {pay_where} "
-                    f"AND id_number IN ({', '.join(['%s'] * len(batch))})",
-                    [*pay_params, *batch],
-                )
-                for id_number, paid_on, amount in c.fetchall():
-                    details[id_number].append((to_date(paid_on), to_money(amount)))
+            c.execute(
+                f"SELECT id_number, paid_on, amount FROM enrollment_payment WHERE {pay_where} "
+                f"AND id_number IN (SELECT id_number FROM enrollment_payment WHERE {pay_where} "
+                f"AND id_number IN ({ids_sql}) GROUP BY id_number HAVING COUNT(*) > 1)",
+                [*pay_params, *pay_params, *ids_params],
+            )
+            for id_number, paid_on, amount in c.fetchall():
+                details[id_number].append((to_date(paid_on), to_money(amount)))
             for id_number, rows in details.items():
                 inputs.paid[id_number] = rr.Paid(payments=tuple(sorted(rows)), tier=inputs.paid[id_number].tier)
 
@@ -787,6 +789,9 @@ class _Part:
         the two together.
         """
         policy = self.policy
+        refunded = paid.refunded
+        if refunded:
+            paid = paid.counted()
         tier = paid.tier
         standard = self._standards.get((tier, student))
         if standard is None:
@@ -795,7 +800,7 @@ class _Part:
         flags = ["suspect_id"] if warning else []
         enrolled_on = benefit = None
         if payments:
-            paid_on = payments[0][0]
+            paid_on = payments[0][0] if len(payments) == 1 else paid.first_on
             total = payments[0][1] if len(payments) == 1 else paid.total
             if total >= standard:
                 status = rr.ENROLLED
@@ -812,6 +817,8 @@ class _Part:
                 flags.append("enrolled_twice")
         else:
             paid_on, total, status = None, ZERO, rr.NOT_ENROLLED
+        if refunded:
+            flags.append("refunded")
         return rr.Outcome(
             paid_on or self.as_of,
             tier,

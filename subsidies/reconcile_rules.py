@@ -33,6 +33,8 @@ FLAG_ORDER = (
     "underpaid",
     "overpaid",
     "enrolled_twice",
+    "refunded",
+    "refund_after_transfer",
     "household_partial",
     "after_deadline",
 )
@@ -52,30 +54,52 @@ class Held(NamedTuple):
 
 
 class Paid(NamedTuple):
-    """A person's payments for the benefit year: each (date, amount), in date order, and the tier they chose."""
+    """A person's payments for the benefit year: each (date, amount), in date order, and the tier they chose.
+
+    A refund (退费) is a payment with a negative amount: it nets off the total. `counted()` is what reconciliation
+    applies the rules to: the payments themselves, or none when refunds returned everything paid.
+    """
 
     payments: tuple[tuple[date, Decimal], ...]
     tier: int = 1
 
     @property
     def total(self) -> Decimal:
+        """The net amount paid for the year (payments less refunds)."""
         return sum((amount for _, amount in self.payments), ZERO)
 
     @property
+    def refunded(self) -> Decimal:
+        return -sum((amount for _, amount in self.payments if amount < ZERO), ZERO)
+
+    @property
     def first_on(self) -> date | None:
-        return self.payments[0][0] if self.payments else None
+        return next((day for day, amount in self.payments if amount > ZERO), None)
+
+    def counted(self) -> Paid:
+        """Without refunds, itself; refunded in full (net ≤ 0), no payment at all (same tier)."""
+        if not self.payments or self.total > ZERO:
+            return self
+        return Paid(payments=(), tier=self.tier)
 
     def completed_on(self, due: Decimal) -> date | None:
-        """The day the running total first reached `due` (the enrolment date of a person who pays)."""
+        """The day the running total reached `due` for good (the enrolment date of a person who pays): a refund
+        that takes it below `due` again undoes that day. None when the net total stays below `due`."""
         running = ZERO
+        reached = None
         for day, amount in self.payments:
             running += amount
-            if running >= due:
-                return day
-        return None
+            if running < due:
+                reached = None
+            elif reached is None:
+                reached = day
+        return reached
 
     def full_payments(self, threshold: Decimal) -> int:
-        return sum(1 for _, amount in self.payments if amount >= threshold)
+        """Payments of at least `threshold`, less refunds of at least as much (a duplicate payment refunded)."""
+        full = sum(1 for _, amount in self.payments if amount >= threshold)
+        returned = sum(1 for _, amount in self.payments if -amount >= threshold) if threshold > ZERO else 0
+        return full - returned
 
 
 NO_PAYMENT = Paid(payments=())
@@ -242,11 +266,17 @@ def outcome_for(
       allows it: the later identity's subsidy is owed from the 1st of the month after it starts. The result then
       carries that identity's category and fund, subsidy 0 (nothing was owed at payment) and the top-up amount.
     - A locked result keeps its category, fund, subsidy and top-up whatever the rosters say now.
+    - Refunds (negative payments) net off the total; a person refunded in full counts as never having paid
+      (flag `refunded`). A refund that leaves a person unenrolled whose subsidy an approved transfer batch fixed
+      is flagged `refund_after_transfer` for follow-up: the locked subsidy stays, nothing is clawed back
+      automatically (a refunded duplicate payment that leaves the person enrolled is not).
     """
+    refunded = paid.refunded
+    paid = paid.counted()
     tier = paid.tier
     payments = paid.payments
     total = paid.total if payments else ZERO
-    paid_on = payments[0][0] if payments else None
+    paid_on = paid.first_on if payments else None
     flags: list[str] = []
     if invalid_id:
         flags.append("invalid_id")
@@ -329,6 +359,12 @@ def outcome_for(
         flags.append("overpaid")
     if len(payments) > 1 and paid.full_payments(due if due > ZERO else standard) > 1:
         flags.append("enrolled_twice")
+    if refunded:
+        flags.append("refunded")
+        if locked is not None and status not in ENROLLED_STATUSES:
+            # An approved batch paid a subsidy for a person the refund leaves unenrolled: for the bureau to follow
+            # up (the locked subsidy stays; nothing is clawed back automatically).
+            flags.append("refund_after_transfer")
 
     benefit_start = None
     if enrolled_on is not None:

@@ -262,7 +262,7 @@ def bad_files() -> list[BadFile]:
         BadFile(
             "payment_date_2099", "payments", "缴费.csv", csv_file(payment_rows(paid_on="2099-01-01")), "晚于今天", True
         ),
-        BadFile("negative_amount", "payments", "缴费.csv", csv_file(payment_rows(amount="-400")), "金额", True),
+        BadFile("zero_amount", "payments", "缴费.csv", csv_file(payment_rows(amount="0")), "金额", True),
         BadFile("amount_with_text", "payments", "缴费.csv", csv_file(payment_rows(amount="四百元")), "金额", True),
         BadFile("year_absurd", "payments", "缴费.csv", csv_file(payment_rows(year="1899")), "年度", True),
         BadFile("payment_bad_date", "payments", "缴费.csv", csv_file(payment_rows(paid_on="2025-13-45")), "日期", True),

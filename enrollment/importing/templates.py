@@ -64,6 +64,9 @@ def template_workbook(
     notes.append(["日期可写作2023-09-01、2023/9/1、2023年9月1日或20230901。"])
     if kind == "roster":
         notes.append(["名册为全量名单：本次未列出的人员，将在名册日期前一天终止认定。"])
+    if kind == "payments":
+        notes.append(["档次可写1、一档、第一档、一档（350元）或该档的缴费标准；不写档次时，按金额认定唯一相符的档次。"])
+        notes.append(["退费写负数金额（如-350），或加一列“退费标志”并填“退费”；重复导入同一文件不会重复记账。"])
     buffer = io.BytesIO()
     wb.save(buffer)
     name = TITLES[kind] + (f"-{department_name}" if department_name else "") + ".xlsx"

@@ -115,7 +115,7 @@ def test_import_payments_with_a_bad_amount_exits_non_zero_unless_told_to_skip_it
     with pytest.raises(CommandError):
         call_command("import_payments", path, county="620721", stdout=out)
     assert "未通过: 1" in out.getvalue().splitlines()
-    assert ["1", "缴费金额不是大于0、最多两位小数的金额（元）。"] in [
+    assert ["1", "缴费金额不是最多两位小数的金额（元）（退费写负数；逗号只能用作千位分隔符或小数点）。"] in [
         line.split() for line in out.getvalue().splitlines()
     ]
     assert not Payment.objects.exists()

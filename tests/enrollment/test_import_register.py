@@ -223,7 +223,7 @@ def test_payments_import_is_idempotent_and_validates_each_field(tmp_path, county
     rows = [
         [person_id(1), "甲", "2024", "380", "2023年9月1日", "1", "微信"],
         [person_id(2), "乙", "2024年度", "380.00", "20230902", "", "银行"],
-        [person_id(3), "丙", "二〇二四", "-5", "2099-01-01", "x", "银行"],
+        [person_id(3), "丙", "二〇二四", "0", "2099-01-01", "x", "银行"],
     ]
     path = write_csv(tmp_path / "p.csv", [PAYMENT_HEADER, *rows], encoding="gbk")
     job = import_file(kind=ImportKind.PAYMENTS, county=county, path=path, skip_rejected=True)

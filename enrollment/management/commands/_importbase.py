@@ -13,6 +13,7 @@ DIFF_LABELS = {
     "changed": gettext_lazy("Changed"),
     "removed": gettext_lazy("Removed"),
     "unchanged": gettext_lazy("Unchanged"),
+    "refunds": gettext_lazy("Refunds"),
     "already_imported": gettext_lazy("Already imported"),
     "not_in_register": gettext_lazy("Not in the register"),
     "name_mismatch": gettext_lazy("Name differs from the register"),
