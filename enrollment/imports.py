@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import mask_id_number
 from enrollment import idnumbers
+from enrollment.importing import writers
 from enrollment.importing.readers import (
     FIELD_LABELS,
     ReadError,
@@ -313,26 +314,21 @@ class _ErrorBook:
         self.sheet = self.book.create_sheet("错误行")
         self.id_col = id_col
         self.width = len(headers)
-        self.sheet.append([*headers, ERROR_COLUMN])
+        writers.append(self.sheet, [*headers, ERROR_COLUMN])
 
     def add(self, cells: list, reason: str) -> None:
-        from openpyxl.cell import WriteOnlyCell
-
+        # Every cell as uploaded, through the formula-safe writer: text stays text, whatever it starts with.
         row = []
         values = list(cells[: self.width]) + [None] * (self.width - len(cells))
         for index, value in enumerate(values):
             if index == self.id_col:
-                cell = WriteOnlyCell(
-                    self.sheet, value=None if value is None else idnumbers.normalise(value) or text(value)
-                )
-                cell.number_format = "@"
-                row.append(cell)
-            elif isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-                row.append("'" + value)  # never let a cell from the upload become a formula
+                # A text as uploaded; a number cell as its digits (never 6.20721E+17), stored as text.
+                shown = value if value is None or isinstance(value, str) else idnumbers.normalise(value) or text(value)
+                row.append(writers.cell(self.sheet, shown, number_format="@"))
             else:
                 row.append(value)
         row.append(reason)
-        self.sheet.append(row)
+        writers.append(self.sheet, row)
 
     def save_to(self, job: ImportJob) -> None:
         with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:

@@ -30,6 +30,7 @@ from accounts.access import (
     scope_people,
     shown_id_number,
 )
+from accounts.exports import record_export
 from accounts.models import Role
 from enrollment.models import CaseStatus, County, FollowUpCase, Village
 
@@ -294,6 +295,14 @@ def notice_xlsx(request, village_id: int):
             (_("Paid (%(count)s)") % {"count": len(paid)}, rows(paid)),
             (_("Not paid (%(count)s)") % {"count": len(unpaid)}, rows(unpaid)),
         ],
+    )
+    record_export(
+        user=request.user,
+        kind="village_notice",
+        rows=len(paid) + len(unpaid),
+        description=f"{village.township.name}{village.name} {year}",
+        filters={"village": village.pk, "year": year},
+        full_ids=False,  # the notice shows masked ID numbers only
     )
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = content_disposition_header(

@@ -154,7 +154,8 @@ CONTENT_SECURITY_POLICY = {
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# No IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT: it deletes a leading "=" from the value; the admin's exports use the
+# formula-safe writer's formats instead (enrollment.importing.export_formats).
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # Celery: without a broker every task runs eagerly in-process (make run needs no Redis).
