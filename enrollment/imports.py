@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from accounts.access import mask_id_number
 from enrollment import idnumbers
 from enrollment.importing import writers
+from enrollment.importing.filenames import split_name, stored_name
 from enrollment.importing.readers import (
     FIELD_LABELS,
     ReadError,
@@ -152,7 +153,8 @@ def import_job_create(
         original_name=original_name[:255],
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
-    job.file.save(Path(original_name).name or "upload", file if isinstance(file, File) else File(file), save=False)
+    # Stored under a cleaned, shortened name (the original is kept above): no name can break the file system.
+    job.file.save(stored_name(original_name), file if isinstance(file, File) else File(file), save=False)
     job.save()
     return job
 
@@ -336,7 +338,7 @@ class _ErrorBook:
             tmp.seek(0)
             if job.error_file:
                 job.error_file.delete(save=False)
-            name = f"{Path(job.original_name).stem or 'import'}-错误行.xlsx"
+            name = f"{split_name(stored_name(job.original_name, default='import'))[0]}-错误行.xlsx"
             job.error_file.save(name, File(tmp), save=False)
         ImportJob.objects.filter(pk=job.pk).update(error_file=job.error_file.name)
 

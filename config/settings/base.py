@@ -117,6 +117,10 @@ STORAGES = {
 # Uploads: files of hundreds of thousands of rows are streamed to disk, never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "config.uploads.SafeTemporaryFileUploadHandler",  # a long extension must not break the temporary file
+]
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
 
 # Sessions expire after a working day of inactivity.
