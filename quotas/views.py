@@ -391,6 +391,14 @@ def case_evidence(request, pk: int):
         handle = case.evidence.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
+    record_export(
+        user=request.user,
+        kind="case_evidence",
+        rows=1,
+        description=f"{case.name} {case.year}",
+        filters={"case": case.pk},
+        full_ids=False,  # the clerk's evidence document about one person
+    )
     response = FileResponse(
         handle,
         content_type=evidence.content_type(kind),
