@@ -100,6 +100,8 @@ def test_the_import_list_is_in_the_menu(world):
         assert f'href="{reverse("enrollment:import_list")}"' in page, role
     page = as_user(world.users["township"]).get(reverse("home")).content.decode()
     assert f'href="{reverse("enrollment:import_list")}"' not in page
+    upload = as_user(world.users["civil_affairs"]).get(reverse("enrollment:import_upload")).content.decode()
+    assert upload.count(f'href="{reverse("enrollment:import_list")}"') == 2  # the menu and the upload page
 
 
 # The object pages and the object whose change history each must link to.
