@@ -8,7 +8,8 @@ a tab or a carriage return (OWASP "CSV injection"); Excel with a Chinese input m
   with; the value is kept exactly as it is. A text that starts like a formula also gets Excel's quote prefix (the
   style Excel itself sets when a clerk types `'=…`), so editing the cell in Excel keeps it text. Numbers, dates
   and money keep their types. (An .xlsx is XML: a carriage return inside a text reads back as a line feed, in
-  Excel as in any other reader; every other character is kept.)
+  Excel as in any other reader. The other control characters, which XML cannot hold at all, are written as
+  U+FFFD, so an upload carrying one still gets its error workbook; every other character is kept.)
 - CSV has no cell types, so the accepted convention (OWASP) is the only safe one: a field that starts like a
   formula is written with one leading apostrophe, which Excel and WPS show as text. So that the file still says
   exactly what is stored, a field that itself starts with an apostrophe gets one more; `csv_value_read` undoes
@@ -24,11 +25,12 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 CSV_QUOTE = "'"
+REPLACEMENT = "\ufffd"  # for the control characters an .xlsx (XML 1.0) cannot hold at all
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
 
@@ -39,6 +41,8 @@ def starts_like_formula(value) -> bool:
 
 def set_value(cell, value):
     """Put `value` into an openpyxl cell (normal or write-only): text always as a string cell, never a formula."""
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl types every "=…" as a formula otherwise

@@ -86,3 +86,12 @@ def test_csv_lines_round_trip():
     parsed = list(csv.reader(io.StringIO(text[1:], newline="")))
     decoded = [[writers.csv_value_read(v) for v in line] for line in parsed]
     assert decoded == [["=h", "b"], *rows]
+
+
+def test_control_characters_xml_cannot_hold_become_the_replacement_character():
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("x")
+    writers.append(sheet, ["a\x01b", "=\x0bx"])
+    cells = next(_read_back(book).iter_rows(min_row=1, max_row=1))
+    assert [c.value for c in cells] == ["a\ufffdb", "=\ufffdx"]
+    assert [c.data_type for c in cells] == ["s", "s"]
