@@ -1,7 +1,8 @@
-"""Every data export is recorded (who, what, which filters, how many rows), and cells are made safe for spreadsheets.
+"""Every data export is recorded (who, what, which filters, how many rows).
 
 A view that hands out a file of people calls `record_export` once, before the response is returned, and writes
-each text cell through `safe_cell` (or an equivalent of its own) so a name like `=HYPERLINK(…)` stays text.
+the file through the one formula-safe writer (enrollment.importing.writers), so a name like `=HYPERLINK(…)`
+stays text.
 """
 
 from __future__ import annotations
@@ -10,19 +11,6 @@ from django.db import models
 
 from .access import profile_of
 from .models import ExportRecord
-
-# What Excel and LibreOffice read as the start of a formula (or of a DDE payload after a tab/CR).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """The value as a spreadsheet must show it: a text that would start a formula gets a leading apostrophe.
-
-    Numbers, dates and None pass unchanged; only text can smuggle a formula.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def record_export(

@@ -76,7 +76,8 @@ def object_history(*, obj: Model, user) -> list[Event]:
     labels = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
     fields = {f.name: f for f in obj._meta.concrete_fields}
     events = []
-    for record, older in zip(records, [*records[1:], None], strict=True):
+    # Each record with the one before it (None for the oldest); an object with no history rows has no events.
+    for record, older in zip(records, [*records[1:], None][: len(records)], strict=True):
         changes = []
         if older is not None and record.history_type == "~":
             delta = record.diff_against(older)

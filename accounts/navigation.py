@@ -38,7 +38,14 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
         pgettext_lazy("navigation", "Upload data"),
         ("enrollment:upload", "enrollment:import_upload", "enrollment:upload_start", "enrollment:import_list"),
         (Role.BUREAU, Role.DEPARTMENT),
-        ("/enrollment/upload", "/enrollment/imports"),
+        ("/enrollment/upload", "/enrollment/imports/upload"),
+    ),
+    NavEntry(
+        "imports",
+        pgettext_lazy("navigation", "Import records"),
+        ("enrollment:import_list",),
+        (Role.BUREAU, Role.DEPARTMENT, Role.AUDITOR),
+        ("/enrollment/imports",),
     ),
     NavEntry(
         "rosters",

@@ -12,6 +12,7 @@ from accounts.access import profile_of
 from accounts.models import Role
 from subsidies.models import Department
 
+from .importing.filenames import UploadNameError, split_name, upload_name
 from .importing.uploads import UploadError, check_upload
 from .models import ImportKind
 
@@ -43,6 +44,10 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        try:
+            upload_name(upload.name)  # stored under a cleaned, shortened name (import_job_create)
+        except UploadNameError as exc:
+            raise forms.ValidationError(str(exc)) from exc
         if upload.size > settings.UPLOAD_MAX_BYTES:
             raise forms.ValidationError(
                 _("The file is %(size)s MB; at most %(limit)s MB may be uploaded.")
@@ -52,7 +57,7 @@ class ImportUploadForm(forms.Form):
         if path:
             self._check(Path(path()), upload.name)
         else:
-            with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix) as tmp:
+            with tempfile.NamedTemporaryFile(suffix=split_name(upload.name)[1]) as tmp:
                 for chunk in upload.chunks():
                     tmp.write(chunk)
                 tmp.flush()

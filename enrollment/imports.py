@@ -31,6 +31,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.access import mask_id_number
 from enrollment import idnumbers
+from enrollment.importing import writers
+from enrollment.importing.filenames import split_name, stored_name
 from enrollment.importing.readers import (
     FIELD_LABELS,
     ReadError,
@@ -193,7 +195,8 @@ def import_job_create(
         original_name=original_name[:255],
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
-    job.file.save(Path(original_name).name or "upload", file if isinstance(file, File) else File(file), save=False)
+    # Stored under a cleaned, shortened name (the original is kept above): no name can break the file system.
+    job.file.save(stored_name(original_name), file if isinstance(file, File) else File(file), save=False)
     job.save()
     return job
 
@@ -417,28 +420,23 @@ class _ErrorBook:
         self.sheet = self.book.create_sheet("错误行")
         self.id_col = id_col
         self.width = len(headers)
-        self.sheet.append([*headers, ERROR_COLUMN, *([PLACE_COLUMN] if place else [])])
+        writers.append(self.sheet, [*headers, ERROR_COLUMN, *([PLACE_COLUMN] if place else [])])
 
     def add(self, cells: list, reason: str, *, place=None) -> None:
-        from openpyxl.cell import WriteOnlyCell
-
+        # Every cell as uploaded, through the formula-safe writer: text stays text, whatever it starts with.
         row = []
         values = list(cells[: self.width]) + [None] * (self.width - len(cells))
         for index, value in enumerate(values):
             if index == self.id_col:
-                cell = WriteOnlyCell(
-                    self.sheet, value=None if value is None else idnumbers.normalise(value) or text(value)
-                )
-                cell.number_format = "@"
-                row.append(cell)
-            elif isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-                row.append("'" + value)  # never let a cell from the upload become a formula
+                # A text as uploaded; a number cell as its digits (never 6.20721E+17), stored as text.
+                shown = value if value is None or isinstance(value, str) else idnumbers.normalise(value) or text(value)
+                row.append(writers.cell(self.sheet, shown, number_format="@"))
             else:
                 row.append(value)
         row.append(reason)
         if place is not None:
             row.append(place)
-        self.sheet.append(row)
+        writers.append(self.sheet, row)
 
     def save_to(self, job: ImportJob) -> None:
         with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
@@ -446,7 +444,7 @@ class _ErrorBook:
             tmp.seek(0)
             if job.error_file:
                 job.error_file.delete(save=False)
-            name = f"{Path(job.original_name).stem or 'import'}-错误行.xlsx"
+            name = f"{split_name(stored_name(job.original_name, default='import'))[0]}-错误行.xlsx"
             job.error_file.save(name, File(tmp), save=False)
         ImportJob.objects.filter(pk=job.pk).update(error_file=job.error_file.name)
 

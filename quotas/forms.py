@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.importing.filenames import UploadNameError, upload_name
 from enrollment.models import CaseReason
 
 from .cases import evidence_check
@@ -22,6 +23,10 @@ class CaseRecordForm(forms.Form):
     def clean_evidence(self):
         upload = self.cleaned_data.get("evidence")
         if upload:
+            try:
+                upload_name(upload.name)  # the stored name is ours (a uuid); an absurd name is still refused
+            except UploadNameError as exc:
+                raise forms.ValidationError(str(exc)) from exc
             evidence_check(upload)
         return upload
 

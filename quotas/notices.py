@@ -1,7 +1,7 @@
 """The public notice (公示) of a village as an .xlsx workbook: paid and unpaid lists, IDs masked.
 
-Every text cell is written as a string, never a formula, whatever it starts with (= + - @, tab, CR): a
-name typed as "=HYPERLINK(…)" in a register reaches the village notice board as text.
+Every cell goes through the one formula-safe writer (enrollment.importing.writers): a name typed as
+"=HYPERLINK(…)" in a register reaches the village notice board as text.
 """
 
 from __future__ import annotations
@@ -10,19 +10,9 @@ import io
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def text_cell(cell: Cell, value: object) -> None:
-    """Put a value in a cell as literal text when it is a string (formula-injection safe)."""
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(FORMULA_TRIGGERS):
-            cell.quotePrefix = True
+from enrollment.importing.writers import set_value as text_cell
 
 
 def notice_workbook(*, title: str, headers: Sequence[str], sections: Iterable[tuple[str, list[Sequence]]]) -> bytes:

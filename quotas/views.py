@@ -30,6 +30,7 @@ from accounts.access import (
     scope_people,
     shown_id_number,
 )
+from accounts.exports import record_export
 from accounts.models import Role
 from enrollment.models import CaseStatus, County, FollowUpCase, Village
 
@@ -295,6 +296,14 @@ def notice_xlsx(request, village_id: int):
             (_("Not paid (%(count)s)") % {"count": len(unpaid)}, rows(unpaid)),
         ],
     )
+    record_export(
+        user=request.user,
+        kind="village_notice",
+        rows=len(paid) + len(unpaid),
+        description=f"{village.township.name}{village.name} {year}",
+        filters={"village": village.pk, "year": year},
+        full_ids=False,  # the notice shows masked ID numbers only
+    )
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"{village.township.name}{village.name}-{year}-公示.xlsx"
@@ -382,6 +391,14 @@ def case_evidence(request, pk: int):
         handle = case.evidence.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
+    record_export(
+        user=request.user,
+        kind="case_evidence",
+        rows=1,
+        description=f"{case.name} {case.year}",
+        filters={"case": case.pk},
+        full_ids=False,  # the clerk's evidence document about one person
+    )
     response = FileResponse(
         handle,
         content_type=evidence.content_type(kind),

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.tmp_storages import MediaStorage
 
+from enrollment.importing.export_formats import EXPORT_FORMATS
+
 from . import rules
 from .models import (
     AmountKind,
@@ -267,6 +269,7 @@ class ImportExportForBureau(ImportExportModelAdmin):
     """Import and export are for users who may change the data (the bureau), never for auditors."""
 
     tmp_storage_class = MediaStorage
+    export_formats = EXPORT_FORMATS  # the formula-safe writer's .xlsx and CSV only
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)

@@ -1,17 +1,17 @@
 """Reconciliation results as files: the fixed CSV layout of `export_reconciliation`, and .xlsx for the pages.
 
-Cells that a spreadsheet would read as a formula (a text starting with = + - @, a tab or a carriage return) are
-written as text: a leading apostrophe in CSV, an explicit string cell in .xlsx.
+Both are written by the one formula-safe writer (enrollment.importing.writers): no cell can run as a formula.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+
+from enrollment.importing import writers
 
 from .models import EnrolmentStatus
 from .reconcile_rules import flags_parse
@@ -33,7 +33,6 @@ HEADERS = (
     "待遇起始日期",
     "问题",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FIELDS = (
     "id_number",
     "name",
@@ -51,10 +50,6 @@ _FIELDS = (
     "benefit_start",
     "flags",
 )
-
-
-def is_formula_like(value) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
 def _money(value: Decimal | None) -> str:
@@ -100,35 +95,20 @@ def result_rows(qs: QuerySet, *, show_id=None) -> Iterator[list[str]]:
         ]
 
 
-def escape_csv(value: str) -> str:
-    return f"'{value}" if is_formula_like(value) else value
-
-
 def write_csv(rows: Iterable[list[str]], stream) -> int:
     """UTF-8 with BOM (what Excel on Chinese Windows opens correctly); returns the number of data rows."""
-    stream.write("\ufeff")
-    writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(HEADERS)
+    lines = writers.csv_lines(rows, headers=HEADERS)
+    stream.write(next(lines))
     n = 0
-    for row in rows:
-        writer.writerow([escape_csv(v) for v in row])
+    for line in lines:
+        stream.write(line)
         n += 1
     return n
 
 
-class _Line:
-    """A file-like object that hands back what csv.writer writes, for streaming."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def iter_csv(rows: Iterable[list[str]]) -> Iterator[str]:
     """The CSV of `write_csv`, one line at a time (for a streaming response)."""
-    writer = csv.writer(_Line(), lineterminator="\r\n")
-    yield "\ufeff" + writer.writerow(HEADERS)
-    for row in rows:
-        yield writer.writerow([escape_csv(v) for v in row])
+    return writers.csv_lines(rows, headers=HEADERS)
 
 
 def write_xlsx(rows: Iterable[list[str]], stream) -> int:
@@ -137,7 +117,7 @@ def write_xlsx(rows: Iterable[list[str]], stream) -> int:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Reconciliation"))
-    sheet.append(list(HEADERS))
+    writers.append(sheet, HEADERS)
     n = 0
     numeric = {7, 8, 9}
     for row in rows:
@@ -147,8 +127,7 @@ def write_xlsx(rows: Iterable[list[str]], stream) -> int:
                 cell = WriteOnlyCell(sheet, value=Decimal(value))
                 cell.number_format = "0.00"
             else:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"  # never a formula, and the ID column stays text
+                cell = writers.cell(sheet, value)  # never a formula, and the ID column stays text
             cells.append(cell)
         sheet.append(cells)
         n += 1

@@ -1,14 +1,13 @@
 """The files a transfer batch leaves as: an .xlsx for the finance office and a CSV (UTF-8 with BOM).
 
 The workbook has two sheets: 打印版 (the printed copy, masked ID numbers, header, totals per category and kind,
-signature block, A4) and 数据版 (the data copy, full ID numbers stored as text). Every text cell is written as text
-with Excel's quote prefix when it starts like a formula (= + - @ tab CR), so no cell can run as a formula.
+signature block, A4) and 数据版 (the data copy, full ID numbers stored as text). Both files are written by the
+one formula-safe writer (enrollment.importing.writers), so no cell can run as a formula.
 Workbooks are written in openpyxl's write-only mode: a batch of a hundred thousand lines stays in bounded memory.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 
@@ -20,8 +19,8 @@ from openpyxl.styles import Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from accounts.access import mask_id_number
+from enrollment.importing import writers
 
-from . import transfer_rules as rules
 from .models import BatchStatus, LineKind, TransferBatch
 from .transfers import batch_totals, last_actor
 
@@ -31,10 +30,7 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
 def _text_cell(ws, value, *, bold=False, size=None, border=False):
-    cell = WriteOnlyCell(ws, value="" if value is None else str(value))
-    if rules.is_formula_like(cell.value):
-        cell.data_type = "s"  # openpyxl would store "=…" as a formula
-        cell.quotePrefix = True  # what Excel itself does for '=… typed with an apostrophe
+    cell = writers.cell(ws, "" if value is None else str(value))
     if bold or size:
         cell.font = Font(bold=bold, size=size or 11)
     if border:
@@ -252,29 +248,23 @@ def batch_workbook(*, batch: TransferBatch, full_ids: bool = True) -> bytes:
 
 def batch_csv(*, batch: TransferBatch, full_ids: bool = True) -> bytes:
     """One line per person, UTF-8 with BOM (what Excel on Chinese Windows opens correctly)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_("Batch number"), _("Benefit year"), *_line_headers()])
-    for seq, line in enumerate(_lines(batch), start=1):
-        writer.writerow(
-            [
-                rules.csv_safe(value) if isinstance(value, str) else value
-                for value in (
-                    batch.number,
-                    line.year,
-                    seq,
-                    line.name,
-                    line.id_number if full_ids else mask_id_number(line.id_number),
-                    line.township.name if line.township else "",
-                    line.category.name if line.category else "",
-                    _kind_label(line.kind),
-                    line.amount,
-                    line.reason,
-                )
-            ]
+    rows = (
+        (
+            batch.number,
+            line.year,
+            seq,
+            line.name,
+            line.id_number if full_ids else mask_id_number(line.id_number),
+            line.township.name if line.township else "",
+            line.category.name if line.category else "",
+            _kind_label(line.kind),
+            line.amount,
+            line.reason,
         )
-    return out.getvalue().encode("utf-8")
+        for seq, line in enumerate(_lines(batch), start=1)
+    )
+    headers = [_("Batch number"), _("Benefit year"), *_line_headers()]
+    return "".join(writers.csv_lines(rows, headers=headers)).encode("utf-8")
 
 
 def export_filename(batch: TransferBatch, extension: str) -> str:

@@ -90,18 +90,3 @@ def counterpart_rows(split: dict[str, Decimal], *, people: int) -> list[Counterp
         CounterpartRow(level, per_person, people, round_money(per_person * people))
         for level, per_person in split.items()
     ]
-
-
-# A text cell starting with one of these is read by spreadsheet programs as a formula or a command.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def is_formula_like(text: str) -> bool:
-    return isinstance(text, str) and text.startswith(FORMULA_TRIGGERS)
-
-
-def csv_safe(value):
-    """A CSV field that Excel will show as text: a leading apostrophe before anything formula-like (OWASP)."""
-    if is_formula_like(value):
-        return "'" + value
-    return value

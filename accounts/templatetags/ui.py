@@ -40,3 +40,18 @@ def count(value):
         return f"{int(value):,}"
     except (TypeError, ValueError):
         return "—"
+
+
+@register.simple_tag(takes_context=True)
+def history_url(context, obj):
+    """The URL of the object's change history, or "" when the page's user may not read it."""
+    from django.urls import reverse
+
+    from accounts.history import tracked_model, visible_objects
+
+    request = context.get("request")
+    label = obj._meta.label_lower if obj is not None and hasattr(obj, "_meta") else ""
+    model = tracked_model(label) if label else None
+    if model is None or request is None or not visible_objects(model, request.user).filter(pk=obj.pk).exists():
+        return ""
+    return reverse("accounts:history_object", kwargs={"label": label, "pk": obj.pk})

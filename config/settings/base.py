@@ -39,6 +39,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "accounts.middleware.NoStoreMiddleware",  # after WhiteNoise: every page and file of ours, not static files
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -117,6 +118,10 @@ STORAGES = {
 # Uploads: files of hundreds of thousands of rows are streamed to disk, never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "config.uploads.SafeTemporaryFileUploadHandler",  # a long extension must not break the temporary file
+]
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
 
 # Sessions expire after a working day of inactivity.
@@ -154,7 +159,8 @@ CONTENT_SECURITY_POLICY = {
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# No IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT: it deletes a leading "=" from the value; the admin's exports use the
+# formula-safe writer's formats instead (enrollment.importing.export_formats).
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # Celery: without a broker every task runs eagerly in-process (make run needs no Redis).

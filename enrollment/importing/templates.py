@@ -12,6 +12,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from . import writers
+
 HEADERS = {
     "register": ["身份证号码", "姓名", "乡镇（街道）", "村（社区）", "户号", "与户主关系", "是否学生"],
     "roster": ["身份证号码", "姓名", "人员类别", "乡镇（街道）", "村（社区）", "认定日期", "终止日期"],
@@ -29,7 +31,7 @@ def template_workbook(
     wb = Workbook()
     ws = wb.active
     ws.title = "数据"
-    ws.append(headers)
+    writers.append(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
@@ -45,7 +47,7 @@ def template_workbook(
         # The list goes on its own sheet: a data validation formula is limited to 255 characters.
         lists = wb.create_sheet("人员类别")
         for name in categories:
-            lists.append([name])
+            writers.append(lists, [name])
         column = headers.index("人员类别") + 1
         letter = ws.cell(row=1, column=column).column_letter
         ws.column_dimensions[letter].width = 30
@@ -60,13 +62,19 @@ def template_workbook(
         ws.add_data_validation(validation)
         validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
     notes = wb.create_sheet("说明")
-    notes.append(["身份证号码一列已设为文本格式，请勿改为数值，否则Excel会把号码变成6.20721E+17或把末三位变成000。"])
-    notes.append(["日期可写作2023-09-01、2023/9/1、2023年9月1日或20230901。"])
+    writers.append(
+        notes, ["身份证号码一列已设为文本格式，请勿改为数值，否则Excel会把号码变成6.20721E+17或把末三位变成000。"]
+    )
+    writers.append(notes, ["日期可写作2023-09-01、2023/9/1、2023年9月1日或20230901。"])
     if kind == "roster":
-        notes.append(["名册为全量名单：本次未列出的人员，将在名册日期前一天终止认定。"])
+        writers.append(notes, ["名册为全量名单：本次未列出的人员，将在名册日期前一天终止认定。"])
     if kind == "payments":
-        notes.append(["档次可写1、一档、第一档、一档（350元）或该档的缴费标准；不写档次时，按金额认定唯一相符的档次。"])
-        notes.append(["退费写负数金额（如-350），或加一列“退费标志”并填“退费”；重复导入同一文件不会重复记账。"])
+        writers.append(
+            notes, ["档次可写1、一档、第一档、一档（350元）或该档的缴费标准；不写档次时，按金额认定唯一相符的档次。"]
+        )
+        writers.append(
+            notes, ["退费写负数金额（如-350），或加一列“退费标志”并填“退费”；重复导入同一文件不会重复记账。"]
+        )
     buffer = io.BytesIO()
     wb.save(buffer)
     name = TITLES[kind] + (f"-{department_name}" if department_name else "") + ".xlsx"
