@@ -297,3 +297,31 @@ def test_a_superuser_still_sees_and_assigns_every_county(world):
     data.update(role=Role.BUREAU, township="", county=str(world.foreign["county"].pk))
     assert c.post(url, data).status_code == 302
     assert stored(township_user)["county"] == world.foreign["county"].pk
+
+
+def import_categories(c, rows: list[str]):
+    """The admin's category import (django-import-export), first step: the file and its format (CSV)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from subsidies.admin_policies import CategoryAdmin
+
+    url = reverse("admin:subsidies_category_import")
+    formats = [f().get_title() for f in CategoryAdmin(sm.Category, admin.site).get_import_formats()]
+    body = "\n".join(["区县,代码,名称,认定部门,其他写法,低收入人群", *rows]).encode()
+    upload = SimpleUploadedFile("categories.csv", body, content_type="text/csv")
+    return c.post(url, {"import_file": upload, "format": formats.index("csv")})
+
+
+def test_the_category_import_refuses_another_countys_code(world):
+    c = bureau_client(world)
+    before = list(sm.Category.objects.order_by("pk").values())
+    response = import_categories(c, ["620722,tekun,特困人员,civil_affairs,,是"])
+    assert response.status_code == 200
+    assert response.context["result"].has_validation_errors() or response.context["result"].has_errors()
+    assert "不是您所在的区县" in response.content.decode()
+    assert "confirm_form" not in response.context or response.context["confirm_form"] is None
+    assert list(sm.Category.objects.order_by("pk").values()) == before
+    # The own county's code goes through to the confirm step.
+    ok = import_categories(c, ["620721,tekun,特困人员,civil_affairs,,是"])
+    assert not ok.context["result"].has_validation_errors()
+    assert not ok.context["result"].has_errors()
