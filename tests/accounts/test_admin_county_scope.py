@@ -156,7 +156,7 @@ def test_every_admin_form_offers_and_accepts_only_the_own_county(world):
         html = response.content.decode()
         failures += [f"{page}: the page names {name}" for name in FOREIGN_NAMES if name in html]
         for form in all_forms(response):
-            for _html, name, field, related, lookup in scoped_fields(form):
+            for _html, name, field, _related, lookup in scoped_fields(form):
                 leaked = field.queryset.exclude(**{lookup: county.pk})
                 if leaked.exists():
                     failures.append(f"{page}: {name} offers {list(leaked[:3])}")
@@ -252,7 +252,7 @@ def test_a_bureau_user_cannot_move_its_own_profile_to_another_county(world):
     c = bureau_client(world)
     own = StaffProfile.objects.get(user=world.users["bureau"])
     before = stored(own)
-    url, response, data = staff_change(world, c, own)
+    url, _response, data = staff_change(world, c, own)
     data["county"] = str(world.foreign["county"].pk)
     posted = c.post(url, data)
     assert posted.status_code == 200
@@ -282,7 +282,7 @@ def test_a_bureau_user_grants_no_role_beyond_its_own_rights(world):
 def test_a_bureau_user_keeps_its_own_bureau_role_when_saving_its_profile(world):
     c = bureau_client(world)
     own = StaffProfile.objects.get(user=world.users["bureau"])
-    url, response, data = staff_change(world, c, own)
+    url, _response, data = staff_change(world, c, own)
     assert c.post(url, data).status_code == 302
     assert stored(own)["role"] == Role.BUREAU
 
