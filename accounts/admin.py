@@ -1,14 +1,28 @@
 from django.contrib import admin
 
 from .models import ExportRecord, StaffProfile
+from .permissions import roles_grantable
 
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
+    """Staff profiles of the county; county and township choices are the county's (accounts/admin_mixins.py)."""
+
     list_display = ["user", "role", "county", "department", "township"]
     list_filter = ["role", "county", "department"]
     search_fields = ["user__username"]
     autocomplete_fields = ["user"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "role" not in form.base_fields:
+            return form
+        allowed = set(roles_grantable(request.user))
+        if obj is not None:
+            allowed.add(obj.role)  # a profile keeps the role it has (it is not granted again)
+        field = form.base_fields["role"]
+        field.choices = [(value, label) for value, label in field.choices if not value or value in allowed]
+        return form
 
 
 @admin.register(ExportRecord)

@@ -6,7 +6,9 @@ model reaches a county (`county_lookup`) or to keep the bureau read-only (`burea
 
 - superusers: everything, unscoped;
 - bureau: the rows of its own county (rows tied to no county, like departments, are shared), with the
-  permissions `accounts.permissions` derives from the role;
+  permissions `accounts.permissions` derives from the role; every choice the admin offers of a model that
+  reaches a county (counties, townships, villages, categories, policies, users, ...) in forms, inlines, list
+  filters and autocompletes is its own county's, so another county's id is refused as an invalid choice;
 - auditors: view only, their county;
 - department and township users: no admin at all (they are never `is_staff`; even if one were, every
   permission here is refused).
@@ -15,7 +17,8 @@ model reaches a county (`county_lookup`) or to keep the bureau read-only (`burea
 from __future__ import annotations
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
@@ -67,8 +70,105 @@ def county_lookup_for(model: type[Model], *, depth: int = 4) -> str | None:
     return found
 
 
-class ScopedAdminMixin:
-    """Scopes `get_queryset` to the user's county and refuses the admin to roles without one."""
+def _staff_role(request) -> str | None:
+    """'superuser', the bureau or auditor role, or None for a user the admin is not for."""
+    user = request.user
+    if not user.is_active or not user.is_staff:
+        return None
+    if user.is_superuser:
+        return "superuser"
+    profile = profile_of(user)
+    if profile is None or profile.role not in (Role.BUREAU, Role.AUDITOR):
+        return None
+    return profile.role
+
+
+def scope_to_county(request, qs: QuerySet, lookup: str | None = None) -> QuerySet:
+    """`qs` limited to the request user's county: all of it for a superuser, nothing for a non-admin user.
+
+    `lookup` is the path to the county (found with `county_lookup_for` when None); a model with none is shared.
+    """
+    role = _staff_role(request)
+    if role == "superuser":
+        return qs
+    if role is None:
+        return qs.none()
+    if lookup is None:
+        lookup = county_lookup_for(qs.model)
+    if not lookup:
+        return qs
+    return qs.filter(**{lookup: profile_of(request.user).county_id})
+
+
+class CountyRelatedListFilter(admin.RelatedFieldListFilter):
+    """A list filter on a relation that offers only the user's county's objects (counties, townships, ...)."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        allowed = scope_to_county(request, field.related_model._default_manager.all())
+        return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to={"pk__in": allowed})
+
+
+class CountyChoicesMixin:
+    """Every model choice a ModelAdmin or inline offers, limited to the user's county (validation included).
+
+    The form fields' querysets are what Django validates a submitted id against, so another county's id is an
+    invalid choice. A related model without a county (departments, funds) is shared and left as it is.
+    """
+
+    def _county_choices(self, request, db_field, kwargs):
+        if "queryset" not in kwargs:
+            qs = self.get_field_queryset(None, db_field, request)
+            kwargs["queryset"] = qs if qs is not None else db_field.remote_field.model._default_manager.all()
+        kwargs["queryset"] = scope_to_county(request, kwargs["queryset"])
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        self._county_choices(request, db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        self._county_choices(request, db_field, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+_SCOPED_INLINES: dict[type, type] = {}
+
+
+def scoped_inline_class(inline_class: type) -> type:
+    """`inline_class` with `CountyChoicesMixin` first (one class per inline, made once)."""
+    if issubclass(inline_class, CountyChoicesMixin):
+        return inline_class
+    if inline_class not in _SCOPED_INLINES:
+        _SCOPED_INLINES[inline_class] = type(
+            inline_class.__name__,
+            (CountyChoicesMixin, inline_class),
+            {"__module__": inline_class.__module__, "__doc__": inline_class.__doc__},
+        )
+    return _SCOPED_INLINES[inline_class]
+
+
+def _county_filter(model: type[Model], entry):
+    """A list_filter entry with `CountyRelatedListFilter` where it filters on a county-scoped relation."""
+    if isinstance(entry, str):
+        path, filter_class = entry, admin.RelatedFieldListFilter
+    elif isinstance(entry, tuple | list) and len(entry) == 2 and isinstance(entry[0], str):
+        path, filter_class = entry
+    else:
+        return entry  # a SimpleListFilter: its own lookups say what it offers
+    if filter_class is not admin.RelatedFieldListFilter:
+        return entry
+    try:
+        field = get_fields_from_path(model, path)[-1]
+    except FieldDoesNotExist:
+        return entry
+    related = getattr(field, "related_model", None)
+    if not field.is_relation or related is None or not county_lookup_for(related):
+        return entry
+    return (path, CountyRelatedListFilter)
+
+
+class ScopedAdminMixin(CountyChoicesMixin):
+    """Scopes `get_queryset` and every choice to the user's county and refuses the admin to roles without one."""
 
     # The path to the county; None means "find it" (see `county_lookup_for`); "" means the model is shared.
     county_lookup: str | None = None
@@ -76,27 +176,21 @@ class ScopedAdminMixin:
     bureau_read_only: bool = False
 
     def _staff_role(self, request) -> str | None:
-        user = request.user
-        if not user.is_active or not user.is_staff:
-            return None
-        if user.is_superuser:
-            return "superuser"
-        profile = profile_of(user)
-        if profile is None or profile.role not in (Role.BUREAU, Role.AUDITOR):
-            return None
-        return profile.role
+        return _staff_role(request)
 
     def get_queryset(self, request) -> QuerySet:
-        qs = super().get_queryset(request)
-        role = self._staff_role(request)
-        if role == "superuser":
-            return qs
-        if role is None:
-            return qs.none()
-        lookup = self.county_lookup if self.county_lookup is not None else county_lookup_for(qs.model)
-        if not lookup:
-            return qs
-        return qs.filter(**{lookup: profile_of(request.user).county_id})
+        return scope_to_county(request, super().get_queryset(request), self.county_lookup)
+
+    def get_search_results(self, request, queryset, search_term):
+        # The autocomplete view searches the related model's admin: scoped here whatever queryset it passes.
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return scope_to_county(request, queryset, self.county_lookup), may_have_duplicates
+
+    def get_list_filter(self, request):
+        return [_county_filter(self.model, entry) for entry in super().get_list_filter(request)]
+
+    def get_inlines(self, request, obj):
+        return [scoped_inline_class(inline) for inline in super().get_inlines(request, obj)]
 
     def has_module_permission(self, request) -> bool:
         return self._staff_role(request) is not None and super().has_module_permission(request)

@@ -62,6 +62,21 @@ def role_permissions(role: str | None) -> frozenset[str]:
     return frozenset(perms)
 
 
+def roles_grantable(user) -> tuple[str, ...]:
+    """The roles this user may give a staff profile in the admin.
+
+    A superuser gives any role. The bureau gives the roles below its own (department, township, auditor) in its
+    county: making someone bureau, like creating accounts, is a superuser's (a bureau user could otherwise
+    raise a township clerk to the county-wide rights of the bureau). Nobody else gives any role.
+    """
+    if user.is_active and user.is_superuser:
+        return tuple(Role.values)
+    profile = profile_of(user)
+    if profile is not None and profile.role == Role.BUREAU:
+        return (Role.DEPARTMENT, Role.TOWNSHIP, Role.AUDITOR)
+    return ()
+
+
 class RolePermissionBackend(BaseBackend):
     """Grants the permissions of the user's role; authenticates nobody (the other backends do)."""
 

@@ -143,6 +143,13 @@ class Importer:
     def commit(self, stage: Stage) -> dict:
         raise NotImplementedError
 
+    # The number of removals the user confirmed (`import_job_commit(confirm_removals=...)`), for `commit` to check.
+    confirmed_removals: int | None = None
+
+    def unconfirmed(self, summary: dict, confirm_removals: int | None) -> str | None:
+        """Why the previewed job may not be committed with this confirmation (None: it may)."""
+        return None
+
     # helpers for subclasses
     def cell(self, cells: list, name: str):
         index = self.columns.get(name)
@@ -449,11 +456,21 @@ class _ErrorBook:
         ImportJob.objects.filter(pk=job.pk).update(error_file=job.error_file.name)
 
 
-def import_job_commit(*, job_id: int, skip_rejected: bool = False) -> ImportJob:
+def removals_unconfirmed(job: ImportJob, confirm_removals: int | None) -> str | None:
+    """Why this previewed job needs a (different) confirmation of the people it removes; None if it needs none.
+
+    A roster version that would remove more than `ROSTER_REMOVAL_CONFIRM_SHARE` of the previous version's
+    people is committed only with `confirm_removals` equal to the number it removes.
+    """
+    return importer_for(job).unconfirmed(job.summary or {}, confirm_removals)
+
+
+def import_job_commit(*, job_id: int, skip_rejected: bool = False, confirm_removals: int | None = None) -> ImportJob:
     """Merge a validated job in ONE transaction; on any failure nothing changes and the job is marked failed.
 
     A job with rejected rows is committed only when `skip_rejected` (never for a roster from the browser:
-    a full snapshot with holes would end the identities of the people on the bad rows).
+    a full snapshot with holes would end the identities of the people on the bad rows). A roster version
+    that removes a large share of the previous one's people needs `confirm_removals` (`removals_unconfirmed`).
     """
     job = ImportJob.objects.select_related("county", "department").get(pk=job_id)
     if job.status == ImportStatus.COMMITTED:
@@ -465,6 +482,10 @@ def import_job_commit(*, job_id: int, skip_rejected: bool = False) -> ImportJob:
             _("%(count)s rows were rejected: fix them and upload the file again.") % {"count": job.rows_rejected}
         )
     importer = importer_for(job)
+    unconfirmed = importer.unconfirmed(job.summary or {}, confirm_removals)
+    if unconfirmed:
+        raise ImportError_(unconfirmed)
+    importer.confirmed_removals = confirm_removals
     stage = Stage(job.pk, importer.stage_columns)
     if not stage.exists():
         job.status = ImportStatus.FAILED
@@ -1115,8 +1136,12 @@ def import_file(
     department=None,
     snapshot_date: datetime.date | None = None,
     skip_rejected: bool = False,
+    confirm_removals: int | None = None,
 ) -> ImportJob:
-    """Create, validate and (when allowed) commit a job from a file on disk: the management commands' path."""
+    """Create, validate and (when allowed) commit a job from a file on disk: the management commands' path.
+
+    A job left validated (rejected rows, or removals not confirmed: `removals_unconfirmed`) is not committed.
+    """
     path = Path(path)
     with path.open("rb") as fh:
         job = import_job_create(
@@ -1129,8 +1154,12 @@ def import_file(
             snapshot_date=snapshot_date,
         )
     job = import_job_validate(job_id=job.pk)
-    if job.status == ImportStatus.VALIDATED and (skip_rejected or not job.rows_rejected):
-        job = import_job_commit(job_id=job.pk, skip_rejected=skip_rejected)
+    if (
+        job.status == ImportStatus.VALIDATED
+        and (skip_rejected or not job.rows_rejected)
+        and not removals_unconfirmed(job, confirm_removals)
+    ):
+        job = import_job_commit(job_id=job.pk, skip_rejected=skip_rejected, confirm_removals=confirm_removals)
     return job
 
 

@@ -11,5 +11,5 @@ def validate_import(job_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def commit_import(job_id: int, skip_rejected: bool = False) -> str:
-    return import_job_commit(job_id=job_id, skip_rejected=skip_rejected).status
+def commit_import(job_id: int, skip_rejected: bool = False, confirm_removals: int | None = None) -> str:
+    return import_job_commit(job_id=job_id, skip_rejected=skip_rejected, confirm_removals=confirm_removals).status

@@ -21,7 +21,7 @@ from subsidies.models import Category, Department
 from .import_forms import ImportUploadForm
 from .import_tables import ImportJobTable
 from .importing.templates import template_workbook
-from .imports import ImportError_, import_job_cancel, import_job_create
+from .imports import ImportError_, import_job_cancel, import_job_create, removals_unconfirmed
 from .models import ImportJob, ImportKind, ImportStatus
 from .tasks import commit_import, validate_import
 
@@ -92,6 +92,7 @@ def import_detail(request, pk):
     summary = job.summary or {}
     profile = profile_of(request.user)
     can_act = bool(profile and profile.can_write) and job.status == ImportStatus.VALIDATED
+    preview = summary.get("diff") or {}
     context = {
         "job": job,
         "summary": summary,
@@ -101,8 +102,16 @@ def import_detail(request, pk):
         and job.status in (ImportStatus.VALIDATED, ImportStatus.INVALID, ImportStatus.FAILED),
         "diff": summary.get("result") or summary.get("diff") or {},
         "committed": job.status == ImportStatus.COMMITTED,
+        # A version removing a large share of the previous one's people: the form asks to confirm the number.
+        "removals_to_confirm": preview.get("removals_to_confirm", 0) if job.status == ImportStatus.VALIDATED else 0,
+        "previous_people": preview.get("previous", 0),
     }
     return render(request, "enrollment/import_detail.html", context)
+
+
+def _posted_int(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else None
 
 
 @roles_required(*READERS)
@@ -126,6 +135,8 @@ def import_confirm(request, pk):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     skip = request.POST.get("skip_rejected") == "1" and job.kind != ImportKind.ROSTER
+    confirm_removals = _posted_int(request.POST.get("confirm_removals"))
+    unconfirmed = removals_unconfirmed(job, confirm_removals) if job.status == ImportStatus.VALIDATED else None
     if job.status != ImportStatus.VALIDATED:
         messages.error(request, _("Only a validated import can be committed."))
     elif job.rows_rejected and not skip:
@@ -133,6 +144,8 @@ def import_confirm(request, pk):
             request,
             _("%(count)s rows were rejected: fix them and upload the file again.") % {"count": job.rows_rejected},
         )
+    elif unconfirmed:
+        messages.error(request, unconfirmed)
     else:
         ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATED).update(status=ImportStatus.COMMITTING)
         try:
@@ -141,6 +154,7 @@ def import_confirm(request, pk):
                 commit_import,
                 job.pk,
                 skip,
+                confirm_removals,
                 on_failure=lambda message: ImportJob.objects.filter(pk=job.pk).update(
                     status=ImportStatus.VALIDATED, message=message
                 ),

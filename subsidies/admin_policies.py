@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.tmp_storages import MediaStorage
 
+from accounts.access import profile_of
 from enrollment.importing.export_formats import EXPORT_FORMATS
 
 from . import rules
@@ -276,6 +277,14 @@ class ImportExportForBureau(ImportExportModelAdmin):
 
     def has_export_permission(self, request):
         return self.has_change_permission(request)
+
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        """A resource whose rows name a county (categories) may name only the user's (a superuser: any)."""
+        kwargs = super().get_resource_kwargs(request, *args, **kwargs)
+        profile = profile_of(request.user)
+        if not request.user.is_superuser:
+            kwargs["county_id"] = profile.county_id if profile is not None else 0
+        return kwargs
 
 
 @admin.register(Department)

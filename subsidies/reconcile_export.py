@@ -15,6 +15,7 @@ from enrollment.importing import writers
 
 from .models import EnrolmentStatus
 from .reconcile_rules import flags_parse
+from .reconciliation_presenter import ResultViewer, present_winner
 
 HEADERS = (
     "身份证号码",
@@ -49,6 +50,7 @@ _FIELDS = (
     "status",
     "benefit_start",
     "flags",
+    "department_id",
 )
 
 
@@ -56,9 +58,11 @@ def _money(value: Decimal | None) -> str:
     return f"{(value or Decimal(0)):.2f}"
 
 
-def result_rows(qs: QuerySet, *, show_id=None) -> Iterator[list[str]]:
-    """One list of strings per result, in HEADERS order. `show_id(id_number)` masks IDs for the viewer."""
+def result_rows(qs: QuerySet, *, show_id=None, viewer: ResultViewer | None = None) -> Iterator[list[str]]:
+    """One list of strings per result, in HEADERS order. `show_id(id_number)` masks IDs for the viewer;
+    `viewer` says what it may see of another department's winning category (`reconciliation_presenter`)."""
     labels = dict(EnrolmentStatus.choices)
+    viewer = viewer or ResultViewer()
     for (
         id_number,
         name,
@@ -75,7 +79,14 @@ def result_rows(qs: QuerySet, *, show_id=None) -> Iterator[list[str]]:
         status,
         start,
         flags,
+        department_id,
     ) in qs.order_by("township__name", "village__name", "id_number").values_list(*_FIELDS).iterator(chunk_size=5000):
+        winner = present_winner(
+            viewer,
+            department_id=department_id,
+            values={"category": category, "department": department, "benefit_start": start},
+        )
+        category, department, start = winner["category"], winner["department"], winner["benefit_start"]
         yield [
             show_id(id_number) if show_id else id_number,
             name,

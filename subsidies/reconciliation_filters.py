@@ -23,7 +23,9 @@ class ResultFilter(django_filters.FilterSet):
         model = ReconciliationResult
         fields = ["q", "township", "village", "status", "category", "department", "flag"]
 
-    def __init__(self, *args, county_id=None, township_id=None, **kwargs):
+    def __init__(self, *args, county_id=None, township_id=None, department_id=None, **kwargs):
+        """`department_id`: a department user's, whose category and department choices are its own only (a
+        filter on another department's category would say which one won: `reconciliation_presenter`)."""
         super().__init__(*args, **kwargs)
         townships = Township.objects.filter(county_id=county_id)
         villages = Village.objects.filter(township__county_id=county_id).select_related("township")
@@ -39,7 +41,11 @@ class ResultFilter(django_filters.FilterSet):
             villages = villages.filter(township__villages=village)
         self.filters["township"].queryset = townships
         self.filters["village"].queryset = villages
-        self.filters["category"].queryset = Category.objects.filter(county_id=county_id)
+        categories = Category.objects.filter(county_id=county_id)
+        if department_id is not None:
+            categories = categories.filter(department_id=department_id)
+            self.filters["department"].queryset = Department.objects.filter(pk=department_id)
+        self.filters["category"].queryset = categories
         self.form.fields["q"].widget = forms.TextInput(attrs={"placeholder": _("ID number or name")})
 
     def filter_q(self, queryset, name, value):

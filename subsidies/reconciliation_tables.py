@@ -8,6 +8,7 @@ from accounts.access import shown_id_number
 
 from .models import Flag, ReconciliationResult, ReconciliationRun
 from .reconcile_rules import flags_parse
+from .reconciliation_presenter import present_winner, result_viewer
 
 FLAG_LABELS = dict(Flag.choices)
 
@@ -52,10 +53,31 @@ class ResultTable(tables.Table):
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
+        self.viewer = result_viewer(user) if user is not None else None
+        if self.viewer is not None and self.viewer.department_id is not None:
+            # Sorted by another department's category, rows would line up by the category they do not show.
+            kwargs["extra_columns"] = [
+                ("category", tables.Column(verbose_name=_("category"), orderable=False)),
+                ("department", tables.Column(verbose_name=_("department"), orderable=False)),
+            ]
         super().__init__(*args, **kwargs)
+
+    def _winner(self, record) -> dict:
+        """What the viewer may see of the record's winning identity (`reconciliation_presenter`)."""
+        values = {"category": record.category, "department": record.department}
+        values |= {"topup_month": record.topup_month, "benefit_start": record.benefit_start}
+        if self.viewer is None:
+            return values
+        return present_winner(self.viewer, department_id=record.department_id, values=values)
 
     def render_id_number(self, value):
         return shown_id_number(value, self.user)
+
+    def render_category(self, record):
+        return self._winner(record)["category"] or "—"
+
+    def render_department(self, record):
+        return self._winner(record)["department"] or "—"
 
     def render_status(self, record):
         return record.get_status_display()
@@ -64,13 +86,15 @@ class ResultTable(tables.Table):
     def render_paid_on(self, value):
         return value.isoformat()
 
-    def render_benefit_start(self, value):
-        return value.isoformat()
+    def render_benefit_start(self, record):
+        start = self._winner(record)["benefit_start"]
+        return start.isoformat() if start else "—"
 
     def render_topup(self, record, value):
         if not value:
             return "—"
-        return f"{value}（{record.topup_month:%Y-%m}）" if record.topup_month else value
+        month = self._winner(record)["topup_month"]
+        return f"{value}（{month:%Y-%m}）" if month else value
 
     def render_flags(self, value):
         codes = flags_parse(value)

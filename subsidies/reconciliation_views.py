@@ -36,6 +36,7 @@ from .models import Policy, ReconciliationResult, ReconciliationRun, RunStatus
 from .reconcile import ReconciliationError, reconcile_enqueue
 from .reconcile_export import iter_csv, result_rows, write_xlsx
 from .reconciliation_filters import ResultFilter
+from .reconciliation_presenter import result_viewer
 from .reconciliation_tables import ResultTable, RunTable
 
 READERS = (Role.BUREAU, Role.AUDITOR)
@@ -87,6 +88,7 @@ class ResultQuerysetMixin:
         profile = profile_of(self.request.user)
         kwargs["county_id"] = _county_id(self.request.user)
         kwargs["township_id"] = profile.township_id if profile and profile.role == Role.TOWNSHIP else None
+        kwargs["department_id"] = result_viewer(self.request.user).department_id
         return kwargs
 
 
@@ -120,7 +122,7 @@ class ResultExportView(RoleRequiredMixin, ResultQuerysetMixin, FilterView):
         filterset = self.get_filterset(self.get_filterset_class())
         qs = filterset.qs if filterset.is_valid() else self.get_queryset().none()
         user = request.user
-        rows = result_rows(qs, show_id=lambda number: shown_id_number(number, user))
+        rows = result_rows(qs, show_id=lambda number: shown_id_number(number, user), viewer=result_viewer(user))
         record_export(
             user=user,
             kind="reconciliation",

@@ -66,10 +66,26 @@ class FundResource(resources.ModelResource):
         skip_unchanged = True
 
 
+class CountyCodeWidget(widgets.ForeignKeyWidget):
+    """A county by its code, among the counties the importing user may write (all when `county_id` is None)."""
+
+    def __init__(self, county_id: int | None = None):
+        super().__init__(County, field="code")
+        self.county_id = county_id
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        qs = super().get_queryset(value, row, *args, **kwargs)
+        return qs if self.county_id is None else qs.filter(pk=self.county_id)
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except County.DoesNotExist as exc:
+            raise ValueError(_("County %(code)s is not yours to import into.") % {"code": value}) from exc
+
+
 class CategoryResource(resources.ModelResource):
-    county = fields.Field(
-        attribute="county", column_name=_("county"), widget=widgets.ForeignKeyWidget(County, field="code")
-    )
+    county = fields.Field(attribute="county", column_name=_("county"), widget=CountyCodeWidget())
     code = fields.Field(attribute="code", column_name=_("code"))
     name = fields.Field(attribute="name", column_name=_("name"))
     department = fields.Field(
@@ -89,5 +105,12 @@ class CategoryResource(resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = True
 
+    def __init__(self, *, county_id: int | None = None, **kwargs):
+        """`county_id`: the only county rows may name (the admin passes the bureau user's); None: any county."""
+        super().__init__(**kwargs)
+        self.county_id = county_id
+        self.fields["county"].widget = CountyCodeWidget(county_id)
+
     def get_queryset(self):
-        return super().get_queryset().select_related("county", "department")
+        qs = super().get_queryset().select_related("county", "department")
+        return qs if self.county_id is None else qs.filter(county_id=self.county_id)

@@ -15,7 +15,9 @@ Everything happens in the caller's transaction (`import_job_commit`), set-based:
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Max, ProtectedError
 from django.db.models.signals import pre_delete
@@ -51,6 +53,41 @@ def category_index(*, county_id: int) -> dict[str, tuple[int, int, str]]:
         for label in [cat.name, cat.code, *(cat.aliases or [])]:
             index.setdefault(label_key(label), (cat.pk, cat.department_id, cat.name))
     return index
+
+
+def removals_to_confirm(*, removed: int, previous: int, share: Decimal) -> int:
+    """The number of removals the user must confirm by name: `removed` when it is more than `share` of the
+    `previous` version's people, else 0 (a first version, or one that removes few, needs no confirmation)."""
+    if previous <= 0 or removed <= 0:
+        return 0
+    return removed if Decimal(removed) > Decimal(previous) * share else 0
+
+
+def removal_share() -> Decimal:
+    """ROSTER_REMOVAL_CONFIRM_SHARE: the share of the previous version's people (0.2 = 20 %)."""
+    return Decimal(str(getattr(settings, "ROSTER_REMOVAL_CONFIRM_SHARE", "0.2")))
+
+
+def _percent(share: Decimal) -> str:
+    return f"{(share * 100).normalize():f}"
+
+
+def removals_message(*, removed: int, previous: int, confirmed: int | None) -> str | None:
+    """Why a version removing `removed` of `previous` people may not be committed with `confirmed`; None: it may.
+
+    Over the share, the number confirmed must be the number removed; a number given anyway must be right too.
+    """
+    if removals_to_confirm(removed=removed, previous=previous, share=removal_share()) and confirmed != removed:
+        return _(
+            "This version would remove %(removed)s of the %(previous)s people on the previous version (more than "
+            "%(share)s%%): check the file, then confirm that %(removed)s people are to be removed."
+        ) % {"removed": removed, "previous": previous, "share": _percent(removal_share())}
+    if confirmed is not None and confirmed != removed:
+        return _("This version would remove %(removed)s people, not %(confirmed)s.") % {
+            "removed": removed,
+            "confirmed": confirmed,
+        }
+    return None
 
 
 class RosterImporter(Importer):
@@ -248,6 +285,9 @@ class RosterImporter(Importer):
             )
             mismatches = cur.fetchall()
         total = counts.pop("rows")
+        counts["removals_to_confirm"] = removals_to_confirm(
+            removed=counts["removed"], previous=counts["previous"], share=removal_share()
+        )
         reason = _("The name differs from the register's (%(name)s).")
         warn_rows = [
             {
@@ -266,6 +306,28 @@ class RosterImporter(Importer):
             "not_in_register": not_in_register,
         }, warn_rows
 
+    def unconfirmed(self, summary, confirm_removals):
+        diff = summary.get("diff") or {}
+        removed, previous = diff.get("removed", 0), diff.get("previous", 0)
+        return removals_message(removed=removed, previous=previous, confirmed=confirm_removals)
+
+    def _check_removals(self, cur, d: str) -> None:
+        """In the commit's transaction, from its diff table: the removals are still the number confirmed."""
+        cur.execute(
+            "SELECT SUM(CASE WHEN s_id IS NULL THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN identity_id IS NULL THEN 0 ELSE 1 END) FROM {d}"
+        )
+        removed, previous = (v or 0 for v in cur.fetchone())
+        needed = removals_to_confirm(removed=removed, previous=previous, share=removal_share())
+        if (needed or self.confirmed_removals is not None) and self.confirmed_removals != removed:
+            raise ImportError_(
+                _(
+                    "Since the preview, the number of people this version would remove has become %(removed)s: "
+                    "upload the file again to see the new preview."
+                )
+                % {"removed": removed}
+            )
+
     def _diff_counts(self, cur, s: str) -> dict:
         """Rows in the file, and what a commit now would add, remove and change (no table written).
 
@@ -283,7 +345,13 @@ class RosterImporter(Importer):
             self._params(),
         )
         added, matched, changed = (v or 0 for v in cur.fetchone())
-        return {"rows": total, "added": added, "removed": open_total - matched, "changed": changed}
+        return {
+            "rows": total,
+            "added": added,
+            "removed": open_total - matched,
+            "changed": changed,
+            "previous": open_total,
+        }
 
     def _hold_categories(self, s: str) -> None:
         """The categories the rows were validated against, still the department's, and held until the commit ends.
@@ -369,6 +437,7 @@ class RosterImporter(Importer):
         changed = f"{both} AND d.i_category_id <> d.category_id"
         with connection.cursor() as cur:
             d = self._create_diff(cur, s)
+            self._check_removals(cur, d)
             # 1. The diff, stored as RosterChange rows.
             change = (
                 "INSERT INTO subsidies_rosterchange (version_id, kind, id_number, name, old_category_id, "

@@ -159,6 +159,10 @@ CONTENT_SECURITY_POLICY = {
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
+# A roster version that would remove more than this share of the previous version's people (0.2 = 20 %) is
+# committed only when the uploader confirms the number removed (page and `import_roster --confirm-removals N`).
+ROSTER_REMOVAL_CONFIRM_SHARE = env.float("ROSTER_REMOVAL_CONFIRM_SHARE", default=0.2)
+
 # No IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT: it deletes a leading "=" from the value; the admin's exports use the
 # formula-safe writer's formats instead (enrollment.importing.export_formats).
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

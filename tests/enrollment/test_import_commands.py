@@ -54,7 +54,10 @@ def test_import_roster_prints_the_diff_against_the_previous_version(tmp_path, ci
         "v2.csv",
         [[person_id(0), "人员0", "低保对象"], [person_id(1), "人员1", "特困人员"], [person_id(7), "人员7", "低保对象"]],
     )
-    lines = summary("import_roster", second, department="civil_affairs", date="2024-03-01", county="620721")
+    # 1 of 3 is more than 20 % of the previous version: the number removed is confirmed.
+    lines = summary(
+        "import_roster", second, department="civil_affairs", date="2024-03-01", county="620721", confirm_removals=1
+    )
     assert lines[-2:] == ["已入库: 新增 1  移出 1  变更 1  未变 1", "状态: 已入库"]
     assert RosterVersion.objects.filter(department=civil).count() == 2
 
@@ -77,6 +80,73 @@ def test_import_roster_with_a_bad_row_commits_nothing_and_exits_non_zero(tmp_pat
     # The previous version is untouched: nobody on the file's good rows or off it was ended.
     assert RosterVersion.objects.filter(department=civil).count() == 1
     assert list(Identity.objects.order_by("pk").values_list("pk", "valid_to", "ended_by_id")) == identities
+
+
+def identities():
+    return list(Identity.objects.order_by("pk").values_list("pk", "id_number", "valid_to", "ended_by_id"))
+
+
+@pytest.mark.parametrize(
+    ("confirm", "message"),
+    [
+        (None, "此版本将移出上一版本 10 人中的 9 人（超过 20%）：请核对文件，确认无误后再确认移出这 9 人。"),
+        (8, "此版本将移出上一版本 10 人中的 9 人（超过 20%）：请核对文件，确认无误后再确认移出这 9 人。"),
+    ],
+)
+def test_import_roster_removing_most_people_refuses_without_the_number(tmp_path, civil, confirm, message):
+    first = roster(tmp_path, "v1.csv", [[person_id(k), f"人员{k}", "低保对象"] for k in range(10)])
+    summary("import_roster", first, department="civil_affairs", date="2024-01-01", county="620721")
+    before = identities()
+    one_row = roster(tmp_path, "v2.csv", [[person_id(0), "人员0", "低保对象"]])
+    out = io.StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command(
+            "import_roster",
+            one_row,
+            department="civil_affairs",
+            date="2024-03-01",
+            county="620721",
+            confirm_removals=confirm,
+            stdout=out,
+        )
+    assert str(failure.value) == f"{message} (--confirm-removals 9)"
+    assert any(line.startswith("预计变化: 新增 0  移出 9  变更 0  未变 1") for line in out.getvalue().splitlines())
+    # The previous version is intact: one version, nobody ended.
+    assert RosterVersion.objects.filter(department=civil).count() == 1
+    assert identities() == before
+
+
+def test_import_roster_confirmed_removals_commit_the_version(tmp_path, civil):
+    first = roster(tmp_path, "v1.csv", [[person_id(k), f"人员{k}", "低保对象"] for k in range(10)])
+    summary("import_roster", first, department="civil_affairs", date="2024-01-01", county="620721")
+    one_row = roster(tmp_path, "v2.csv", [[person_id(0), "人员0", "低保对象"]])
+    lines = summary(
+        "import_roster", one_row, department="civil_affairs", date="2024-03-01", county="620721", confirm_removals=9
+    )
+    assert lines[-2:] == ["已入库: 新增 0  移出 9  变更 0  未变 1", "状态: 已入库"]
+    second = RosterVersion.objects.get(department=civil, number=2)
+    ended = Identity.objects.filter(ended_by=second)
+    assert sorted(ended.values_list("id_number", flat=True)) == sorted(person_id(k) for k in range(1, 10))
+    assert list(Identity.objects.filter(ended_by__isnull=True).values_list("id_number", flat=True)) == [person_id(0)]
+
+
+def test_import_roster_refuses_a_wrong_number_even_below_the_share(tmp_path, civil):
+    first = roster(tmp_path, "v1.csv", [[person_id(k), f"人员{k}", "低保对象"] for k in range(10)])
+    summary("import_roster", first, department="civil_affairs", date="2024-01-01", county="620721")
+    before = identities()
+    nine = roster(tmp_path, "v2.csv", [[person_id(k), f"人员{k}", "低保对象"] for k in range(9)])
+    with pytest.raises(CommandError) as failure:
+        call_command(
+            "import_roster",
+            nine,
+            department="civil_affairs",
+            date="2024-03-01",
+            county="620721",
+            confirm_removals=3,
+            stdout=io.StringIO(),
+        )
+    assert str(failure.value) == "此版本将移出 1 人，而不是 3 人。 (--confirm-removals 1)"
+    assert identities() == before
 
 
 @pytest.mark.parametrize(

@@ -145,3 +145,71 @@ def test_roster_template_has_text_id_column_and_category_drop_down(setup):
     assert validations and "人员类别" in validations[0].formula1
     assert [r[0].value for r in book["人员类别"].iter_rows()] == ["低保对象", "特困人员"]
     assert client_for(users["bureau"]).get(reverse("enrollment:import_template", args=["payments"])).status_code == 200
+
+
+def upload_roster(c, civil, rows, day, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(
+            reverse("enrollment:import_upload"),
+            {
+                "kind": "roster",
+                "department": civil.pk,
+                "snapshot_date": day,
+                "file": SimpleUploadedFile("名册.csv", roster_bytes(rows)),
+            },
+        )
+    return ImportJob.objects.latest("pk")
+
+
+def confirm(c, job, django_capture_on_commit_callbacks, **data):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = c.post(reverse("enrollment:import_confirm", args=[job.pk]), data, follow=True)
+    job.refresh_from_db()
+    return response.content.decode()
+
+
+def open_identities(civil):
+    return sorted(Identity.objects.filter(department=civil, ended_by__isnull=True).values_list("id_number", flat=True))
+
+
+def test_a_roster_removing_most_people_needs_the_number_confirmed(setup, django_capture_on_commit_callbacks):
+    _county, civil, users = setup
+    c = client_for(users["civil"])
+    people = [(person_id(k), f"人员{k}", "低保对象") for k in range(10)]
+    first = upload_roster(c, civil, people, "2024-01-01", django_capture_on_commit_callbacks)
+    confirm(c, first, django_capture_on_commit_callbacks)
+    assert first.status == ImportStatus.COMMITTED
+    everyone = open_identities(civil)
+    assert len(everyone) == 10
+    # One row left in the file: the preview names the 9 removals and the form asks for them to be confirmed.
+    job = upload_roster(c, civil, people[:1], "2024-02-01", django_capture_on_commit_callbacks)
+    page = c.get(reverse("enrollment:import_detail", args=[job.pk])).content.decode()
+    assert "此版本将移出上一版本 10 人中的 9 人" in page
+    assert '<input type="checkbox" name="confirm_removals" value="9" required>' in page
+    assert "是的，从名册中移出这 9 人" in page
+    # Confirming without the number, or with a wrong one, is refused and changes nothing.
+    for data in ({}, {"confirm_removals": "5"}, {"confirm_removals": "abc"}):
+        answer = confirm(c, job, django_capture_on_commit_callbacks, **data)
+        assert job.status == ImportStatus.VALIDATED
+        assert "此版本将移出" in answer and "9 人" in answer
+        assert open_identities(civil) == everyone
+    assert not Identity.objects.filter(ended_by__isnull=False).exists()
+    # The number confirmed: the 9 are removed, the one on the file stays.
+    confirm(c, job, django_capture_on_commit_callbacks, confirm_removals="9")
+    assert job.status == ImportStatus.COMMITTED
+    assert open_identities(civil) == [person_id(0)]
+    assert Identity.objects.filter(department=civil, ended_by=job.roster_version).count() == 9
+
+
+def test_a_roster_removing_few_people_needs_no_extra_confirmation(setup, django_capture_on_commit_callbacks):
+    _county, civil, users = setup
+    c = client_for(users["civil"])
+    people = [(person_id(k), f"人员{k}", "低保对象") for k in range(10)]
+    first = upload_roster(c, civil, people, "2024-01-01", django_capture_on_commit_callbacks)
+    confirm(c, first, django_capture_on_commit_callbacks)
+    job = upload_roster(c, civil, people[:8], "2024-02-01", django_capture_on_commit_callbacks)  # 2 of 10: 20 %
+    page = c.get(reverse("enrollment:import_detail", args=[job.pk])).content.decode()
+    assert "confirm_removals" not in page and "此版本将移出" not in page
+    confirm(c, job, django_capture_on_commit_callbacks)
+    assert job.status == ImportStatus.COMMITTED
+    assert open_identities(civil) == sorted(p[0] for p in people[:8])

@@ -42,8 +42,15 @@ def roster(tmp_path, name, rows, **kw):
     return write_csv(tmp_path / name, [HEADER, *rows], **kw)
 
 
-def run(county, dept, path, day):
-    return import_file(kind=ImportKind.ROSTER, county=county, path=path, department=dept, snapshot_date=day)
+def run(county, dept, path, day, confirm_removals=None):
+    return import_file(
+        kind=ImportKind.ROSTER,
+        county=county,
+        path=path,
+        department=dept,
+        snapshot_date=day,
+        confirm_removals=confirm_removals,
+    )
 
 
 def validated(tmp_path, county, dept, rows, day):
@@ -81,7 +88,7 @@ def test_two_versions_yield_added_removed_changed_unchanged_and_validity(tmp_pat
         [person_id(2), "乙", "特困人员（含孤儿）", "", "", "", ""],  # changed category
         [person_id(4), "丁", "低保对象", "", "", "2024-02-15", "2024-12-31"],  # added, with an end date
     ]
-    job2 = run(county, civil, roster(tmp_path, "v2.csv", v2, bom=True), D2)
+    job2 = run(county, civil, roster(tmp_path, "v2.csv", v2, bom=True), D2, confirm_removals=1)  # 1 of 3
     assert job2.status == ImportStatus.COMMITTED, job2.message
     assert job2.summary["diff"] | {} == job2.summary["diff"]
     result = job2.summary["result"]
@@ -178,7 +185,7 @@ def test_a_commit_failing_midway_leaves_the_previous_version_intact(tmp_path, co
     # check constraint (identity_period_ordered) stops the commit at step 6, after the diff and the endings ran.
     with connection.cursor() as cur:
         cur.execute(f"UPDATE import_stage_{job.pk} SET valid_to = %s WHERE id_number = %s", [D1, person_id(8)])
-    job = import_job_commit(job_id=job.pk)
+    job = import_job_commit(job_id=job.pk, confirm_removals=2)
     assert job.status == ImportStatus.FAILED and "identity_period_ordered" in job.message
     assert list(Identity.objects.order_by("pk").values()) == before
     assert RosterVersion.objects.count() == 1 and not RosterChange.objects.filter(version__number=2).exists()
@@ -299,3 +306,18 @@ def test_identities_a_new_version_ends_are_updated_in_place(tmp_path, county, ci
     assert updated - updated_before == 300
     assert hot >= 0.9 * 300, hot
     assert Identity.objects.filter(valid_to=D2 - datetime.timedelta(days=1), ended_by__number=2).count() == 300
+
+
+def test_a_confirmed_number_of_removals_that_changed_since_the_preview_commits_nothing(tmp_path, county, civil):
+    people = [[person_id(k), f"人员{k}", "低保对象", "", "", "", ""] for k in range(10)]
+    assert run(county, civil, roster(tmp_path, "v1.csv", people), D1).status == ImportStatus.COMMITTED
+    preview = validated(tmp_path, county, civil, people[:1], D2)
+    assert preview.summary["diff"]["removals_to_confirm"] == 9
+    # Before it is confirmed, another version removes two of the ten.
+    assert run(county, civil, roster(tmp_path, "v2.csv", people[:8]), D2).status == ImportStatus.COMMITTED
+    before = list(Identity.objects.order_by("pk").values_list("pk", "valid_to", "ended_by_id"))
+    job = import_job_commit(job_id=preview.pk, confirm_removals=9)
+    assert job.status == ImportStatus.FAILED
+    assert "此版本将移出的人数已变为 7 人" in job.message
+    assert list(Identity.objects.order_by("pk").values_list("pk", "valid_to", "ended_by_id")) == before
+    assert RosterVersion.objects.filter(department=civil).count() == 2

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from accounts.models import Role
 from accounts.services import staff_user_create
-from subsidies.models import Department, ReconciliationRun, RunStatus
+from subsidies.models import Department, ReconciliationResult, ReconciliationRun, RunStatus
 from subsidies.reconcile import reconcile
 
 from . import recon_data as d
@@ -140,3 +140,89 @@ def test_run_now_finishes_on_commit(client, county_data, django_capture_on_commi
         client.post(reverse("subsidies:reconciliation_run_start"), {"year": 2024})
     run = ReconciliationRun.objects.latest("started_at")
     assert run.status == RunStatus.DONE and not run.full and run.changed == 0
+
+
+# SPEC §14: of another department's winning identity a department user sees only that it exists, and its amount.
+OTHER_WINS = "另一部门的类别资助更高（或相同且优先）"
+
+
+@pytest.fixture
+def two_departments(county_data):
+    """民政 certifies 丁 as 低保边缘 (100 yuan); 乡村振兴 certifies the same 丁 as 返贫致贫 (310 yuan), which wins."""
+    c = county_data["county"]
+    w = d.person(c, name="丁", township=county_data["t1"].name, village="一村")
+    d.identity(c, w, "dibao_marginal", since=date(2023, 1, 1))  # 民政
+    d.identity(c, w, "returned_poverty", since=date(2023, 5, 17))  # 乡村振兴
+    reconcile(county=c, year=2024, as_of=date(2024, 3, 1), full=True)
+    result = ReconciliationResult.objects.get(year=2024, id_number=w.id_number)
+    assert result.category.code == "returned_poverty" and result.subsidy == 310  # the data is as the test says
+    return {**county_data, "w": w, "result": result}
+
+
+def row_cells(response, id_number: str) -> dict:
+    table = response.context["table"]
+    for row in table.page.object_list:
+        if row.record.id_number == id_number:
+            return {name: str(row.get_cell(name)) for name in ("category", "department", "subsidy", "benefit_start")}
+    raise AssertionError(f"{id_number} is not on the page")
+
+
+def export_rows(client, fmt: str) -> list[list[str]]:
+    response = client.get(EXPORT, {"format": fmt})
+    if fmt == "csv":
+        return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def export_row(rows, name: str) -> dict:
+    header = rows[0]
+    return next(dict(zip(header, row, strict=True)) for row in rows[1:] if row[1] == name)
+
+
+def test_a_department_sees_only_that_another_departments_category_wins_and_its_amount(client, two_departments):
+    data = two_departments
+    login(client, data["county"], Role.DEPARTMENT, "mz", department=Department.objects.get(code="civil_affairs"))
+    w, a = data["w"].id_number, data["a"].id_number
+    response = client.get(RESULTS)
+    assert set(listed(response)) == {a, w}
+    cells = row_cells(response, w)
+    assert cells["category"] == OTHER_WINS and cells["subsidy"] == "310.00"
+    assert cells["department"] == "—" and cells["benefit_start"] == "—"
+    body = response.content.decode()
+    assert "农村返贫致贫人口" not in body and "乡村振兴" not in body and "2023-05-17" not in body
+    assert row_cells(response, a)["category"] == "农村一、二类低保"  # its own winner in full
+    # Filtering by the other department's category or department is not offered, and not answered.
+    other = ReconciliationResult.objects.get(id_number=w).category
+    assert other not in response.context["filter"].form.fields["category"].queryset
+    assert w not in listed(client.get(RESULTS, {"category": other.pk}))
+    assert w not in listed(client.get(RESULTS, {"department": other.department_id}))
+    # Sorting by the category column is not offered either (rows would line up by the hidden category).
+    assert not response.context["table"].columns["category"].orderable
+    for fmt in ("csv", "xlsx"):
+        rows = export_rows(client, fmt)
+        row = export_row(rows, "丁")
+        assert row["资助类别"] == OTHER_WINS and row["资助部门"] == "" and row["待遇起始日期"] == ""
+        assert row["资助金额"] in ("310.00", "310")
+        flat = "\n".join(",".join(r) for r in rows)
+        assert "农村返贫致贫人口" not in flat and "乡村振兴" not in flat
+        assert export_row(rows, "甲")["资助类别"] == "农村一、二类低保"
+
+
+@pytest.mark.parametrize(
+    ("role", "department"), [(Role.BUREAU, None), (Role.AUDITOR, None), (Role.DEPARTMENT, "rural_revitalization")]
+)
+def test_the_bureau_auditors_and_the_winning_department_see_the_winner_in_full(
+    client, two_departments, role, department
+):
+    data = two_departments
+    extra = {"department": Department.objects.get(code=department)} if department else {}
+    login(client, data["county"], role, f"u-{role}", **extra)
+    result = data["result"]
+    cells = row_cells(client.get(RESULTS), data["w"].id_number)
+    assert cells["category"] == "农村返贫致贫人口" and cells["department"] == "乡村振兴"
+    assert cells["benefit_start"] == (result.benefit_start.isoformat() if result.benefit_start else "—")
+    for fmt in ("csv", "xlsx"):
+        row = export_row(export_rows(client, fmt), "丁")
+        assert row["资助类别"] == "农村返贫致贫人口" and row["资助部门"] == "乡村振兴"
+        assert row["待遇起始日期"] == (result.benefit_start.isoformat() if result.benefit_start else "")

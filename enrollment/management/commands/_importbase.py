@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from enrollment.imports import ImportError_, import_file
+from enrollment.imports import ImportError_, import_file, removals_unconfirmed
 from enrollment.models import ImportStatus
 from enrollment.services import county_ensure
 
@@ -40,6 +40,10 @@ class ImportCommand(BaseCommand):
         except (ImportError_, OSError) as exc:
             raise CommandError(str(exc)) from exc
         self.print_summary(job)
+        unconfirmed = job.status == ImportStatus.VALIDATED and removals_unconfirmed(job, kwargs.get("confirm_removals"))
+        if unconfirmed and not job.rows_rejected:
+            removed = (job.summary.get("diff") or {}).get("removed", 0)
+            raise CommandError(f"{unconfirmed} (--confirm-removals {removed})")
         if job.status == ImportStatus.VALIDATED and job.rows_rejected:
             raise CommandError(
                 _("%(count)s rows were rejected: fix them and upload the file again.") % {"count": job.rows_rejected}

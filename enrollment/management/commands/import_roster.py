@@ -19,8 +19,15 @@ class Command(ImportCommand):
         parser.add_argument("--department", required=True, help="department code, e.g. civil_affairs")
         parser.add_argument("--date", required=True, help="snapshot date YYYY-MM-DD")
         parser.add_argument("--county", default=getattr(settings, "DEMO_COUNTY", "620721"), help="6-digit county code")
+        parser.add_argument(
+            "--confirm-removals",
+            type=int,
+            metavar="N",
+            help="The number of people this version removes from the previous one, as the preview shows it: "
+            "needed when it is more than ROSTER_REMOVAL_CONFIRM_SHARE of them.",
+        )
 
-    def handle(self, *args, file, department, date, county, skip_bad_rows, **options):
+    def handle(self, *args, file, department, date, county, skip_bad_rows, confirm_removals, **options):
         try:
             dept = Department.objects.get(code=department)
         except Department.DoesNotExist as exc:
@@ -30,5 +37,10 @@ class Command(ImportCommand):
         except ValueError as exc:
             raise CommandError(_("The date must be written YYYY-MM-DD.")) from exc
         self.run_import(
-            county_code=county, path=file, skip_bad_rows=skip_bad_rows, department=dept, snapshot_date=snapshot
+            county_code=county,
+            path=file,
+            skip_bad_rows=skip_bad_rows,
+            department=dept,
+            snapshot_date=snapshot,
+            confirm_removals=confirm_removals,
         )
