@@ -115,6 +115,15 @@ class Importer:
         return result
 
 
+def given_fields(importer: Importer, optional: tuple[str, ...]) -> set[str]:
+    """Which of the `optional` fields the file has a column for: from the recognised columns while validating,
+    from the job's summary when committing (a job validated before the summary recorded them: all)."""
+    columns = getattr(importer, "columns", None)
+    if columns is None:
+        columns = importer.job.summary.get("fields", optional) if importer.job.summary else optional
+    return {f for f in optional if f in columns}
+
+
 def importer_for(job: ImportJob) -> Importer:
     if job.kind == ImportKind.REGISTER:
         return RegisterImporter(job)
@@ -200,6 +209,8 @@ def import_job_validate(*, job_id: int) -> ImportJob:
     stage = Stage(job.pk, importer.stage_columns)
     diff, extra_warnings = importer.preview(stage)
     summary["diff"] = diff
+    # The fields the file carries: the commit keeps the stored value of every other one.
+    summary["fields"] = sorted(table.columns)
     for row in extra_warnings:
         summary["warnings"][row["reason"]] = summary["warnings"].get(row["reason"], 0) + 1
     summary["warned_rows"] = summary["warned_rows"] + sum(1 for _w in extra_warnings)
@@ -456,6 +467,17 @@ class RegisterImporter(Importer):
         self._msg_name = _("The name is empty.")
         self._msg_long = _("The text is too long.")
         self._msg_village = _("A village needs its township.")
+        if "village" in columns and "township" not in columns:
+            return [
+                Problem(
+                    "village",
+                    "",
+                    _(
+                        "The file has a village column but no township column: a village is "
+                        "found within its township, so add the township column."
+                    ),
+                )
+            ]
         return []
 
     def clean(self, line, cells):
@@ -508,9 +530,14 @@ class RegisterImporter(Importer):
         )
         return row, value, errors, warnings
 
+    @property
+    def given(self) -> set[str]:
+        """The optional fields whose column the file carries; the others keep each person's stored value."""
+        return given_fields(self, _OPTIONAL_FIELDS)
+
     def preview(self, stage):
         s = stage.name
-        differs = _person_differs("p", "s", place_by_name=True)
+        differs = _person_differs("p", "s", place_by_name=True, given=self.given)
         with connection.cursor() as cur:
             cur.execute(
                 f"SELECT count(*), SUM(CASE WHEN p.id IS NULL THEN 1 ELSE 0 END), "
@@ -573,12 +600,16 @@ class RegisterImporter(Importer):
                 [county, county],
             )
             # Every row with its places resolved and what it does to the register, computed once:
-            # change 1 = a new person, 2 = a changed one, 0 = unchanged.
-            differs = _person_differs("p", "x", place_by_name=False)
+            # change 1 = a new person, 2 = a changed one, 0 = unchanged. A field whose column the file does not
+            # carry takes the stored value (places and household only within the same county: they are its own).
+            values = _kept_values("p", "x", county=int(county), given=self.given)
+            differs = _person_differs("p", "x", place_by_name=False, given=self.given, values=values)
             cur.execute(f"DROP TABLE IF EXISTS {r}")
             cur.execute(
                 f"CREATE {'UNLOGGED ' if is_postgres() else ''}TABLE {r} AS "
-                "SELECT x.*, p.id AS person_id, p.county_id AS old_county_id, "
+                "SELECT x.id_number, x.name, x.sex, x.birth_date, x.county_id, x.id_warning, "
+                + ", ".join(f"{values[f]} AS {f}" for f in _KEPT_COLUMNS)
+                + ", p.id AS person_id, p.county_id AS old_county_id, "
                 f"CASE WHEN p.id IS NULL THEN 1 WHEN ({differs}) THEN 2 ELSE 0 END AS change FROM ("
                 "SELECT s.id_number, s.name, s.sex, s.birth_date, %s AS county_id, t.id AS township_id, "
                 'v.id AS village_id, h.id AS household_id, s.relation, s.grp AS "group", '
@@ -629,23 +660,59 @@ class RegisterImporter(Importer):
 
 _PERSON_FIELDS = ("name", "sex", "birth_date", "relation", "id_warning")
 _PERSON_KEYS = ("county_id", "township_id", "village_id", "household_id")
+# Register fields a file may leave out (its column absent): then each person keeps the stored value.
+_OPTIONAL_FIELDS = ("township", "village", "household", "relation", "group", "student")
+# The merge's columns for them, in the resolved table.
+_KEPT_COLUMNS = ("township_id", "village_id", "household_id", "relation", '"group"', "is_student")
 
 
-def _person_differs(p: str, r: str, *, place_by_name: bool) -> str:
-    """SQL: the register row `r` differs from the stored person `p` (places by id, or by name for the preview)."""
-    parts = [sql_distinct(f"{p}.{f}", f"{r}.{f}") for f in _PERSON_FIELDS]
-    if place_by_name:
-        parts += [
-            f"COALESCE(pt.name, '') <> {r}.township",
-            f"COALESCE(pv.name, '') <> {r}.village",
-            f"COALESCE(ph.number, '') <> {r}.household",
-            f'{p}."group" <> {r}.grp',
-            f"{p}.is_student <> ({r}.student = 1)",
-            f"{p}.county_id <> %s",
-        ]
+def _kept_values(p: str, x: str, *, county: int, given: set[str]) -> dict[str, str]:
+    """SQL per merge column: the file's value `x.*` where its column is given, else the stored person's `p.*`.
+
+    Places and the household belong to a county: a person moving in from another county keeps none of them.
+    A township given without a village keeps the stored village while the township stays the same.
+    """
+    same_county = f"{p}.county_id = {county}"
+    values = {
+        "township_id": f"{x}.township_id"
+        if "township" in given
+        else f"CASE WHEN {same_county} THEN {p}.township_id END",
+        "household_id": (
+            f"{x}.household_id" if "household" in given else f"CASE WHEN {same_county} THEN {p}.household_id END"
+        ),
+        "relation": f"{x}.relation" if "relation" in given else f"COALESCE({p}.relation, '')",
+        '"group"': f'{x}."group"' if "group" in given else f"COALESCE({p}.\"group\", '')",
+        "is_student": f"{x}.is_student" if "student" in given else f"COALESCE({p}.is_student, {x}.is_student)",
+    }
+    if "village" in given:
+        values["village_id"] = f"{x}.village_id"
+    elif "township" in given:
+        values["village_id"] = f"CASE WHEN {same_county} AND {p}.township_id = {x}.township_id THEN {p}.village_id END"
     else:
-        parts += [sql_distinct(f"{p}.{f}", f"{r}.{f}") for f in (*_PERSON_KEYS, "is_student")]
-        parts.append(f'{p}."group" <> {r}."group"')
+        values["village_id"] = f"CASE WHEN {same_county} THEN {p}.village_id END"
+    return values
+
+
+def _person_differs(p: str, r: str, *, place_by_name: bool, given: set[str], values: dict | None = None) -> str:
+    """SQL: the register row `r` differs from the stored person `p` (places by id, or by name for the preview).
+
+    Only the fields the file gives are compared (the others keep their stored value), and the county.
+    """
+    parts = [sql_distinct(f"{p}.{f}", f"{r}.{f}") for f in _PERSON_FIELDS if f != "relation"]
+    if place_by_name:
+        compared = {
+            "township": f"COALESCE(pt.name, '') <> {r}.township",
+            "village": f"COALESCE(pv.name, '') <> {r}.village",
+            "household": f"COALESCE(ph.number, '') <> {r}.household",
+            "relation": f"{p}.relation <> {r}.relation",
+            "group": f'{p}."group" <> {r}.grp',
+            "student": f"{p}.is_student <> ({r}.student = 1)",
+        }
+        parts += [sql for field, sql in compared.items() if field in given]
+        parts.append(f"{p}.county_id <> %s")
+    else:
+        parts.append(sql_distinct(f"{p}.county_id", f"{r}.county_id"))
+        parts += [sql_distinct(f"{p}.{column}", values[column]) for column in _KEPT_COLUMNS]
     return " OR ".join(parts)
 
 

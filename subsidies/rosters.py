@@ -27,13 +27,15 @@ from accounts.access import mask_id_number
 from enrollment import idnumbers
 from enrollment.importing.readers import FIELD_LABELS, label_key, parse_date, text
 from enrollment.importing.staging import Stage, sql_day_before, sql_distinct, sql_greatest
-from enrollment.imports import PREVIEW_ROWS, Importer, ImportError_, Problem
+from enrollment.imports import PREVIEW_ROWS, Importer, ImportError_, Problem, given_fields
 from enrollment.models import ImportKind, Township, Village
 
 from .models import Category, Department, Identity, RosterVersion
 from .reconcile import mark_dirty
 
 OPEN = "i.county_id = %s AND i.department_id = %s AND i.ended_by_id IS NULL"
+# Roster fields a file may leave out: an unchanged identity then keeps its stored end date or place.
+_OPTIONAL_FIELDS = ("valid_to", "township", "village")
 _MISSING = object()
 _BAD_DATE = object()
 _MEMO_MAX = 10_000
@@ -381,26 +383,31 @@ class RosterImporter(Importer):
                 [v],
             )
             # 2. Mark dirty: every change, and unchanged identities whose end date moves.
+            given = given_fields(self, _OPTIONAL_FIELDS)
             dirty = (
                 f"SELECT COALESCE(d.s_id, d.i_id) AS id_number FROM {d} d WHERE {removed} OR {added} "
-                "OR d.i_category_id <> d.category_id OR " + sql_distinct("d.i_valid_to", "d.valid_to")
+                "OR d.i_category_id <> d.category_id"
+                + (" OR " + sql_distinct("d.i_valid_to", "d.valid_to") if "valid_to" in given else "")
             )
             cur.execute(f"SELECT count(*) FROM ({dirty}) x")
             mark_dirty(cur, county_id=county, now=now, select_ids_sql=dirty, count=cur.fetchone()[0])
-            # 3. Unchanged people: follow the file's end date, name and place.
-            cur.execute(
-                "UPDATE subsidies_identity AS i SET valid_to = d.valid_to, name = d.name, "
-                f"township_name = d.township, village_name = d.village FROM {d} d "
-                f"WHERE i.id = d.identity_id AND {both} AND d.i_category_id = d.category_id AND ("
-                + " OR ".join(
-                    sql_distinct(f"d.{a}", f"d.{b}")
-                    for a, b in (
-                        ("i_valid_to", "valid_to"),
-                        ("i_name", "name"),
-                        ("i_township", "township"),
-                        ("i_village", "village"),
-                    )
+            # 3. Unchanged people: follow the file's name, and its end date and place where it has their columns
+            #    (a column the file does not carry keeps what is stored).
+            follow = [("name", "i_name", "name")]
+            follow += [
+                (column, old, new)
+                for field, column, old, new in (
+                    ("valid_to", "valid_to", "i_valid_to", "valid_to"),
+                    ("township", "township_name", "i_township", "township"),
+                    ("village", "village_name", "i_village", "village"),
                 )
+                if field in given
+            ]
+            cur.execute(
+                "UPDATE subsidies_identity AS i SET "
+                + ", ".join(f"{column} = d.{new}" for column, _old, new in follow)
+                + f" FROM {d} d WHERE i.id = d.identity_id AND {both} AND d.i_category_id = d.category_id AND ("
+                + " OR ".join(sql_distinct(f"d.{old}", f"d.{new}") for _column, old, new in follow)
                 + ")"
             )
             # 4. Removed people: certified until the day before the snapshot (or an earlier end date).
