@@ -359,18 +359,17 @@ class _ErrorBook:
 def import_job_commit(*, job_id: int, skip_rejected: bool = False) -> ImportJob:
     """Merge a validated job in ONE transaction; on any failure nothing changes and the job is marked failed.
 
-    A job with rejected rows is committed only when `skip_rejected` (never for a roster from the browser:
-    a full snapshot with holes would end the identities of the people on the bad rows).
+    A register or payments job with rejected rows is committed only when `skip_rejected`. A roster never: it is
+    a full snapshot, and one with holes would end the identities of the people on its bad rows (whose ID
+    number may be the damaged part, so they cannot even be told apart).
     """
     job = ImportJob.objects.select_related("county", "department").get(pk=job_id)
     if job.status == ImportStatus.COMMITTED:
         return job
     if job.status not in (ImportStatus.VALIDATED, ImportStatus.COMMITTING, ImportStatus.FAILED):
         raise ImportError_(_("Only a validated import can be committed."))
-    if job.rows_rejected and not skip_rejected:
-        raise ImportError_(
-            _("%(count)s rows were rejected: fix them and upload the file again.") % {"count": job.rows_rejected}
-        )
+    if job.rows_rejected and (job.kind == ImportKind.ROSTER or not skip_rejected):
+        raise ImportError_(rejected_message(job))
     importer = importer_for(job)
     stage = Stage(job.pk, importer.stage_columns)
     if not stage.exists():
@@ -411,6 +410,21 @@ def import_job_commit(*, job_id: int, skip_rejected: bool = False) -> ImportJob:
         job.message = _("The import failed and nothing was changed: %(error)s") % {"error": str(exc)[:500]}
         job.save(update_fields=["status", "message"])
     return job
+
+
+def can_skip_rejected(kind: str) -> bool:
+    """Whether a job of this kind may be committed without its rejected rows (never a roster: see commit)."""
+    return kind != ImportKind.ROSTER
+
+
+def rejected_message(job: ImportJob) -> str:
+    """Why a job with rejected rows is not committed, for the page and the commands."""
+    if not can_skip_rejected(job.kind):
+        return _(
+            "%(count)s rows were rejected: a roster is the complete list and is taken whole: fix them and upload "
+            "the file again."
+        ) % {"count": job.rows_rejected}
+    return _("%(count)s rows were rejected: fix them and upload the file again.") % {"count": job.rows_rejected}
 
 
 def _rows_written(result: dict) -> int:
@@ -889,7 +903,9 @@ def import_file(
             snapshot_date=snapshot_date,
         )
     job = import_job_validate(job_id=job.pk)
-    if job.status == ImportStatus.VALIDATED and (skip_rejected or not job.rows_rejected):
+    if job.status == ImportStatus.VALIDATED and (
+        not job.rows_rejected or (skip_rejected and can_skip_rejected(job.kind))
+    ):
         job = import_job_commit(job_id=job.pk, skip_rejected=skip_rejected)
     return job
 
@@ -922,7 +938,8 @@ def demo_policy(*, county: County):
 
 
 def demo_county_load(*, county: County, files: dict[str, Path], snapshot_date: datetime.date | None = None) -> list:
-    """Import the generated register, rosters and payments (bad rows skipped, as staff would after a look)."""
+    """Import the generated register, rosters and payments (the register's and payments' bad rows skipped, as
+    staff would after a look; a roster is taken whole or not at all)."""
     from subsidies.models import Department
 
     jobs = [import_file(kind=ImportKind.REGISTER, county=county, path=files["register"], skip_rejected=True)]
@@ -936,7 +953,6 @@ def demo_county_load(*, county: County, files: dict[str, Path], snapshot_date: d
                     path=path,
                     department=department,
                     snapshot_date=snapshot_date,
-                    skip_rejected=True,
                 )
             )
     jobs.append(import_file(kind=ImportKind.PAYMENTS, county=county, path=files["payments"], skip_rejected=True))

@@ -21,7 +21,7 @@ from subsidies.models import Category, Department
 from .import_forms import ImportUploadForm
 from .import_tables import ImportJobTable
 from .importing.templates import template_workbook
-from .imports import ImportError_, import_job_cancel, import_job_create
+from .imports import ImportError_, can_skip_rejected, import_job_cancel, import_job_create, rejected_message
 from .models import ImportJob, ImportKind, ImportStatus
 from .tasks import commit_import, validate_import
 
@@ -96,7 +96,7 @@ def import_detail(request, pk):
         "job": job,
         "summary": summary,
         "running": job.status in RUNNING,
-        "can_confirm": can_act and (not job.rows_rejected or job.kind != ImportKind.ROSTER),
+        "can_confirm": can_act and (not job.rows_rejected or can_skip_rejected(job.kind)),
         "can_cancel": bool(profile and profile.can_write)
         and job.status in (ImportStatus.VALIDATED, ImportStatus.INVALID, ImportStatus.FAILED),
         "diff": summary.get("result") or summary.get("diff") or {},
@@ -125,14 +125,11 @@ def import_confirm(request, pk):
     job = get_object_or_404(scoped_jobs(request.user), pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    skip = request.POST.get("skip_rejected") == "1" and job.kind != ImportKind.ROSTER
+    skip = request.POST.get("skip_rejected") == "1" and can_skip_rejected(job.kind)
     if job.status != ImportStatus.VALIDATED:
         messages.error(request, _("Only a validated import can be committed."))
     elif job.rows_rejected and not skip:
-        messages.error(
-            request,
-            _("%(count)s rows were rejected: fix them and upload the file again.") % {"count": job.rows_rejected},
-        )
+        messages.error(request, rejected_message(job))
     else:
         ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATED).update(status=ImportStatus.COMMITTING)
         try:

@@ -67,7 +67,7 @@ def test_import_roster_with_a_bad_row_commits_nothing_and_exits_non_zero(tmp_pat
     out = io.StringIO()
     with pytest.raises(CommandError) as failure:
         call_command("import_roster", bad, department="civil_affairs", date="2024-03-01", county="620721", stdout=out)
-    assert str(failure.value) == "有1行未通过校验：请修改后重新上传文件。 (--skip-bad-rows)"
+    assert str(failure.value) == "有1行未通过校验：名册是完整名单，须整份导入：请修改后重新上传文件。"
     lines = out.getvalue().splitlines()
     assert "未通过: 1" in lines and "状态: 待确认" in lines
     assert any(line.startswith("预计变化: 新增 0  移出 2  变更 0  未变 1") for line in lines)

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from enrollment.imports import ImportError_, import_file
+from enrollment.imports import ImportError_, can_skip_rejected, import_file, rejected_message
 from enrollment.models import ImportStatus
 from enrollment.services import county_ensure
 
@@ -26,13 +26,16 @@ class ImportCommand(BaseCommand):
 
     def add_common_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument(
-            "--skip-bad-rows",
-            action="store_true",
-            help="Commit the accepted rows even when some rows were rejected.",
-        )
+        # What the browser allows: a register or payments file without its bad rows, never a roster (a full
+        # snapshot with holes would end the identities of people still on the list).
+        if can_skip_rejected(self.kind):
+            parser.add_argument(
+                "--skip-bad-rows",
+                action="store_true",
+                help="Commit the accepted rows even when some rows were rejected.",
+            )
 
-    def run_import(self, *, county_code: str, path: str, skip_bad_rows: bool, **kwargs):
+    def run_import(self, *, county_code: str, path: str, skip_bad_rows: bool = False, **kwargs):
         county = county_ensure(code=county_code)
         try:
             job = import_file(kind=self.kind, county=county, path=path, skip_rejected=skip_bad_rows, **kwargs)
@@ -40,10 +43,8 @@ class ImportCommand(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.print_summary(job)
         if job.status == ImportStatus.VALIDATED and job.rows_rejected:
-            raise CommandError(
-                _("%(count)s rows were rejected: fix them and upload the file again.") % {"count": job.rows_rejected}
-                + " (--skip-bad-rows)"
-            )
+            hint = " (--skip-bad-rows)" if can_skip_rejected(self.kind) else ""
+            raise CommandError(rejected_message(job) + hint)
         if job.status != ImportStatus.COMMITTED:
             raise CommandError(job.message or _("Nothing was committed."))
         return job

@@ -20,7 +20,7 @@ class Command(ImportCommand):
         parser.add_argument("--date", required=True, help="snapshot date YYYY-MM-DD")
         parser.add_argument("--county", default=getattr(settings, "DEMO_COUNTY", "620721"), help="6-digit county code")
 
-    def handle(self, *args, file, department, date, county, skip_bad_rows, **options):
+    def handle(self, *args, file, department, date, county, **options):
         try:
             dept = Department.objects.get(code=department)
         except Department.DoesNotExist as exc:
@@ -29,6 +29,4 @@ class Command(ImportCommand):
             snapshot = datetime.date.fromisoformat(date)
         except ValueError as exc:
             raise CommandError(_("The date must be written YYYY-MM-DD.")) from exc
-        self.run_import(
-            county_code=county, path=file, skip_bad_rows=skip_bad_rows, department=dept, snapshot_date=snapshot
-        )
+        self.run_import(county_code=county, path=file, department=dept, snapshot_date=snapshot)
