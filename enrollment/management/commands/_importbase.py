@@ -5,8 +5,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from enrollment.imports import ImportError_, can_skip_rejected, import_file, rejected_message
+from enrollment.management.county import add_county_argument, county_from_option
 from enrollment.models import ImportStatus
-from enrollment.services import county_ensure
 
 DIFF_LABELS = {
     "added": gettext_lazy("Added"),
@@ -26,6 +26,7 @@ class ImportCommand(BaseCommand):
 
     def add_common_arguments(self, parser):
         parser.add_argument("file")
+        add_county_argument(parser)
         # What the browser allows: a register or payments file without its bad rows, never a roster (a full
         # snapshot with holes would end the identities of people still on the list).
         if can_skip_rejected(self.kind):
@@ -35,8 +36,8 @@ class ImportCommand(BaseCommand):
                 help="Commit the accepted rows even when some rows were rejected.",
             )
 
-    def run_import(self, *, county_code: str, path: str, skip_bad_rows: bool = False, **kwargs):
-        county = county_ensure(code=county_code)
+    def run_import(self, *, county_code: str | None, path: str, skip_bad_rows: bool = False, **kwargs):
+        county = county_from_option(county_code, create="known")
         try:
             job = import_file(kind=self.kind, county=county, path=path, skip_rejected=skip_bad_rows, **kwargs)
         except (ImportError_, OSError) as exc:

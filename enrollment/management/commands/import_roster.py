@@ -1,6 +1,5 @@
 import datetime
 
-from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
@@ -18,7 +17,6 @@ class Command(ImportCommand):
         self.add_common_arguments(parser)
         parser.add_argument("--department", required=True, help="department code, e.g. civil_affairs")
         parser.add_argument("--date", required=True, help="snapshot date YYYY-MM-DD")
-        parser.add_argument("--county", default=getattr(settings, "DEMO_COUNTY", "620721"), help="6-digit county code")
 
     def handle(self, *args, file, department, date, county, **options):
         try:
