@@ -1,0 +1,87 @@
+"""Category labels and place names as offices write them, resolved against the county's own (issue 20)."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+
+from enrollment.imports import import_file
+from enrollment.models import ImportKind, ImportStatus, Township, Village
+from enrollment.services import county_ensure
+from subsidies.models import Department, Identity
+
+from .importfiles import person_id, write_xlsx
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["身份证号码", "姓名", "人员类别", "乡镇（街道）", "村（社区）"]
+
+
+@pytest.fixture
+def sunan():
+    call_command("seed_policies", county=["620721"], stdout=io.StringIO())
+    return county_ensure(code="620721")
+
+
+def roster(tmp_path, county, rows, *, department="civil_affairs", name="名册.xlsx"):
+    return import_file(
+        kind=ImportKind.ROSTER,
+        county=county,
+        path=write_xlsx(tmp_path / name, [HEADER, *rows]),
+        department=Department.objects.get(code=department),
+        snapshot_date=datetime.date(2023, 10, 1),
+    )
+
+
+def test_qualified_and_reordered_labels_are_read_as_the_one_category_that_fits_with_a_warning(tmp_path, sunan):
+    rows = [
+        [person_id(0), "人员0", "农村低保一类", "马蹄乡", ""],
+        [person_id(1), "人员1", "城市低保（全额）", "马蹄", ""],
+        [person_id(2), "人员2", "特困供养人员（集中供养）", "马蹄藏族乡", ""],
+        [person_id(3), "人员3", "特困人员", "红湾寺镇", ""],
+        [person_id(4), "人员4", "农村低保三类", "红湾寺镇", ""],
+    ]
+    job = roster(tmp_path, sunan, rows)
+    assert job.status == ImportStatus.COMMITTED, (job.message, job.summary.get("bad_rows"))
+    stored = dict(Identity.objects.values_list("id_number", "category__code"))
+    assert stored == {
+        person_id(0): "rural_dibao_1_2",
+        person_id(1): "urban_dibao_full",
+        person_id(2): "extreme_poverty",
+        person_id(3): "extreme_poverty",
+        person_id(4): "rural_dibao_3_4",
+    }
+    # The township as the county names it, whatever the file wrote; the roster created no place.
+    assert set(Identity.objects.values_list("township_name", flat=True)) == {"马蹄藏族乡", "红湾寺镇"}
+    assert Township.objects.filter(county=sunan).count() == 8 and not Village.objects.exists()
+    warnings = job.summary["warnings"]
+    assert warnings["“农村低保一类”按人员类别“农村一、二类低保”读取。"] == 1
+    assert warnings["“城市低保（全额）”按人员类别“城市全额保障对象”读取。"] == 1
+    assert warnings["“马蹄乡”按“马蹄藏族乡”读取。"] == 1
+    assert warnings["“马蹄”按“马蹄藏族乡”读取。"] == 1
+    assert warnings["“特困供养人员（集中供养）”按人员类别“特困人员”读取。"] == 1
+    # The exact label 特困人员 is no warning: four of the five category cells are.
+    assert sum(count for reason, count in warnings.items() if "按人员类别" in reason) == 4
+
+
+def test_a_label_several_categories_fit_or_none_is_a_row_error_naming_the_candidates(tmp_path, sunan):
+    rows = [
+        [person_id(0), "人员0", "低保户", "", ""],
+        [person_id(1), "人员1", "低保户", "", ""],
+        [person_id(2), "人员2", "孤儿院儿童", "", ""],
+        [person_id(3), "人员3", "已脱贫人口", "", ""],
+        [person_id(4), "人员4", "特困人员", "某某乡", ""],
+    ]
+    job = roster(tmp_path, sunan, rows)
+    assert job.status == ImportStatus.VALIDATED and job.rows_rejected == 4
+    reasons = {row["line"]: row["reason"] for row in job.summary["bad_rows"]}
+    assert reasons[2] == (
+        "该人员类别可对应多个类别（农村一、二类低保、城市全额保障对象、农村三、四类低保、城市低保差额保障对象）：请写明其中一个。"
+    )
+    assert reasons[4].startswith("未知的人员类别。本部门最接近的类别：孤儿（含事实无人抚养儿童）")
+    assert reasons[5] == "该人员类别由其他部门（乡村振兴）认定。"
+    assert job.summary["unknown_categories"] == [["低保户", 2], ["孤儿院儿童", 1], ["已脱贫人口", 1]]
+    # An unknown township is a warning on a roster, and never becomes a township.
+    assert not Township.objects.filter(name="某某乡").exists()
+    assert not Identity.objects.exists()
