@@ -99,6 +99,10 @@ class Importer:
     def commit(self, stage: Stage) -> dict:
         raise NotImplementedError
 
+    def summary_extra(self) -> dict:
+        """More of the dry run for the preview page, once every row was cleaned (e.g. the unknown labels)."""
+        return {}
+
     # helpers for subclasses
     def cell(self, cells: list, name: str):
         index = self.columns.get(name)
@@ -211,6 +215,7 @@ def import_job_validate(*, job_id: int) -> ImportJob:
     summary["diff"] = diff
     # The fields the file carries: the commit keeps the stored value of every other one.
     summary["fields"] = sorted(table.columns)
+    summary.update(importer.summary_extra())
     for row in extra_warnings:
         summary["warnings"][row["reason"]] = summary["warnings"].get(row["reason"], 0) + 1
     summary["warned_rows"] = summary["warned_rows"] + sum(1 for _w in extra_warnings)
