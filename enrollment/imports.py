@@ -42,6 +42,7 @@ from enrollment.importing.readers import (
 )
 from enrollment.importing.staging import Stage, is_postgres, sql_distinct
 from enrollment.importing.uploads import check_upload
+from subsidies.labels import township_key, village_key
 from subsidies.reconcile import mark_dirty
 
 from .dbstats import refresh_statistics
@@ -486,6 +487,16 @@ class RegisterImporter(Importer):
         self._msg_name = _("The name is empty.")
         self._msg_long = _("The text is too long.")
         self._msg_village = _("A village needs its township.")
+        self._msg_ambiguous = _("The name fits several places of this county (%(list)s): write one of them.")
+        self._msg_read_as = _("“%(name)s” was read as “%(place)s”.")
+        # Place names resolved against the county's townships and villages (马蹄乡 → 马蹄藏族乡), each distinct pair
+        # once; a name no stored place fits is a new place, listed in the preview and created only by the commit.
+        from subsidies.rosters import place_index
+
+        self._places = place_index(county=self.county)
+        self._place_memo: dict = {}
+        self._new_townships: dict[str, str] = {}
+        self._new_villages: dict[tuple[str, str], str] = {}
         if "village" in columns and "township" not in columns:
             return [
                 Problem(
@@ -524,6 +535,12 @@ class RegisterImporter(Importer):
             errors.append(Problem("township", township, self._msg_long))
         if len(village) > 50:
             errors.append(Problem("village", village, self._msg_long))
+        if township and not errors:
+            township, village, problem, warning = self._place(township, village)
+            if problem is not None:
+                errors.append(problem)
+            elif warning is not None:
+                warnings.append(warning)
         household = text(cells[i_hh]) if i_hh is not None and i_hh < n else ""
         if len(household) > 32:
             errors.append(Problem("household", household, self._msg_long))
@@ -549,10 +566,61 @@ class RegisterImporter(Importer):
         )
         return row, value, errors, warnings
 
+    def _place(self, township: str, village: str):
+        """(township, village, error, warning): the stored names they fit, or new places spelt as the file first
+        spells them (a later 马蹄乡 for a new 马蹄 is read as 马蹄, with a warning). Memoised per distinct pair."""
+        key = (township, village)
+        found = self._place_memo.get(key)
+        if found is not None:
+            return found
+        error = warning = None
+        places = self._places
+        stored, candidates = places.township(township)
+        if candidates:
+            error = Problem("township", township, self._msg_ambiguous % {"list": "、".join(candidates)})
+            found = (township, village, error, None)
+        else:
+            name = stored or self._new_townships.setdefault(township_key(township), township)
+            if name != township:
+                warning = Problem("township", township, self._msg_read_as % {"name": township, "place": name})
+            place = village
+            if village and error is None:
+                stored_village, candidates = places.village(name, village) if stored else (None, ())
+                if candidates:
+                    error = Problem("village", village, self._msg_ambiguous % {"list": "、".join(candidates)})
+                else:
+                    place = stored_village or self._new_villages.setdefault((name, village_key(village)), village)
+                    if place != village and warning is None:
+                        warning = Problem("village", village, self._msg_read_as % {"name": village, "place": place})
+            found = (name, place, error, warning)
+        if len(self._place_memo) < 100_000:
+            self._place_memo[key] = found
+        return found
+
     @property
     def given(self) -> set[str]:
         """The optional fields whose column the file carries; the others keep each person's stored value."""
         return given_fields(self, _OPTIONAL_FIELDS)
+
+    def _new_places(self, cur, s: str) -> tuple[list[str], list[list[str]]]:
+        """The townships and villages a commit now would create: named in the file, not in the county."""
+        cur.execute(
+            f"SELECT DISTINCT s.township FROM {s} s LEFT JOIN enrollment_township t ON t.county_id = %s "
+            "AND t.name = s.township WHERE s.township <> '' AND t.id IS NULL",
+            [self.county.pk],
+        )
+        townships = sorted(row[0] for row in cur.fetchall())  # by code point, the same on either database
+        cur.execute(
+            f"SELECT DISTINCT s.township, s.village FROM {s} s LEFT JOIN enrollment_township t ON t.county_id = %s "
+            "AND t.name = s.township LEFT JOIN enrollment_village v ON v.township_id = t.id AND v.name = s.village "
+            "WHERE s.village <> '' AND v.id IS NULL",
+            [self.county.pk],
+        )
+        villages = sorted(list(row) for row in cur.fetchall())
+        return townships, villages
+
+    def summary_extra(self):
+        return {"new_places": self._listed} if hasattr(self, "_listed") else {}
 
     def preview(self, stage):
         s = stage.name
@@ -569,19 +637,17 @@ class RegisterImporter(Importer):
                 [self.county.pk, self.county.pk],
             )
             total, added, changed, moved = (v or 0 for v in cur.fetchone())
-            cur.execute(
-                f"SELECT count(DISTINCT township) FROM {s} WHERE township <> '' AND township NOT IN "
-                "(SELECT name FROM enrollment_township WHERE county_id = %s)",
-                [self.county.pk],
-            )
-            new_townships = cur.fetchone()[0]
+            townships, villages = self._new_places(cur, s)
+        # The preview lists every place the commit will create (the commit refuses to create any other).
+        self._listed = {"townships": townships, "villages": villages}
         return {
             "rows": total,
             "added": added,
             "changed": changed,
             "unchanged": total - added - changed,
             "moved_from_other_county": moved,
-            "new_townships": new_townships,
+            "new_townships": len(townships),
+            "new_villages": len(villages),
         }, []
 
     def commit(self, stage):
@@ -594,6 +660,12 @@ class RegisterImporter(Importer):
                 # Register merges are serialised (new people are inserted without an upsert's per-row arbiter
                 # probe); another register commit waits here, then sees this one's people as existing.
                 cur.execute("SELECT pg_advisory_xact_lock(%s, 0)", [REGISTER_LOCK_NAMESPACE])
+            townships, villages = self._new_places(cur, s)
+            listed = (self.job.summary or {}).get("new_places") or {"townships": [], "villages": []}
+            if not set(townships) <= set(listed["townships"]) or not {tuple(v) for v in villages} <= {
+                tuple(v) for v in listed["villages"]
+            }:
+                raise ImportError_(_("The file names places its preview did not list: validate the file again."))
             cur.execute(
                 "INSERT INTO enrollment_township (county_id, code, name) "
                 f"SELECT DISTINCT %s, '', township FROM {s} WHERE township <> '' "

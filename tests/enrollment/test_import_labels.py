@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from enrollment.imports import import_file
-from enrollment.models import ImportKind, ImportStatus, Township, Village
+from enrollment.models import ImportKind, ImportStatus, Person, Township, Village
 from enrollment.services import county_ensure
 from subsidies.models import Department, Identity
 
@@ -85,3 +85,76 @@ def test_a_label_several_categories_fit_or_none_is_a_row_error_naming_the_candid
     # An unknown township is a warning on a roster, and never becomes a township.
     assert not Township.objects.filter(name="某某乡").exists()
     assert not Identity.objects.exists()
+
+
+# -- the register's places -------------------------------------------------------------------------------
+
+REGISTER_HEADER = ["身份证号码", "姓名", "乡镇（街道）", "村（社区）"]
+
+
+def register(tmp_path, county, rows, name="register.xlsx"):
+    return import_file(
+        kind=ImportKind.REGISTER, county=county, path=write_xlsx(tmp_path / name, [REGISTER_HEADER, *rows])
+    )
+
+
+def test_a_register_township_written_without_its_suffix_is_the_stored_one(tmp_path):
+    county = county_ensure(code="620721")
+    rows = [
+        [person_id(0), "人员0", "马蹄", "大都麻村"],
+        [person_id(1), "人员1", "马蹄乡", "大都麻"],
+        [person_id(2), "人员2", "马蹄藏族乡", "大都麻村"],
+    ]
+    job = register(tmp_path, county, rows)
+    assert job.status == ImportStatus.COMMITTED, job.message
+    assert set(Person.objects.values_list("township__name", "village__name")) == {("马蹄藏族乡", "大都麻村")}
+    assert Township.objects.filter(county=county).count() == 8
+    assert job.summary["new_places"] == {"townships": [], "villages": [["马蹄藏族乡", "大都麻村"]]}
+    assert job.summary["warnings"]["“马蹄”按“马蹄藏族乡”读取。"] == 1
+    assert job.summary["warnings"]["“马蹄乡”按“马蹄藏族乡”读取。"] == 1
+
+
+def test_new_places_are_listed_by_the_preview_and_spelt_once(tmp_path):
+    county = county_ensure(code="500102")
+    rows = [
+        [person_id(0, "500102"), "人员0", "马武镇", "文观村"],
+        [person_id(1, "500102"), "人员1", "马武", "文观"],
+        [person_id(2, "500102"), "人员2", "江东街道", "晨光社区"],
+    ]
+    job = register(tmp_path, county, rows)
+    assert job.status == ImportStatus.COMMITTED, job.message
+    assert job.summary["new_places"] == {
+        "townships": ["江东街道", "马武镇"],
+        "villages": [["江东街道", "晨光社区"], ["马武镇", "文观村"]],
+    }
+    assert job.summary["warnings"] == {"“马武”按“马武镇”读取。": 1}
+    assert sorted(Township.objects.filter(county=county).values_list("name", flat=True)) == ["江东街道", "马武镇"]
+    assert Person.objects.get(id_number=person_id(1, "500102")).village.name == "文观村"
+
+
+def test_a_name_two_townships_fit_is_a_row_error_and_nothing_is_committed(tmp_path):
+    county = county_ensure(code="500102")
+    Township.objects.create(county=county, name="城关镇")
+    Township.objects.create(county=county, name="城关街道")
+    rows = [[person_id(0, "500102"), "人员0", "城关", ""], [person_id(1, "500102"), "人员1", "城关镇", ""]]
+    job = register(tmp_path, county, rows)
+    assert job.status == ImportStatus.VALIDATED and job.rows_rejected == 1
+    assert job.summary["bad_rows"][0]["reason"] == "该名称可对应本区县多个地名（城关街道、城关镇）：请写明其中一个。"
+    assert not Person.objects.exists() and Township.objects.filter(county=county).count() == 2
+
+
+def test_the_commit_creates_no_place_its_preview_did_not_list(tmp_path):
+    county = county_ensure(code="500102")
+    gone = Township.objects.create(county=county, name="义和镇")
+    rows = [[person_id(0, "500102"), "人员0", "义和镇", ""]]
+    path = write_xlsx(tmp_path / "register.xlsx", [REGISTER_HEADER, *rows])
+    from enrollment.imports import import_job_commit, import_job_create, import_job_validate
+
+    with path.open("rb") as fh:
+        job = import_job_create(kind=ImportKind.REGISTER, county=county, file=fh, original_name=path.name)
+    job = import_job_validate(job_id=job.pk)
+    assert job.summary["new_places"] == {"townships": [], "villages": []}
+    gone.delete()  # meanwhile: the commit would have to create it
+    job = import_job_commit(job_id=job.pk)
+    assert job.status == ImportStatus.FAILED and "预览" in job.message
+    assert not Township.objects.exists() and not Person.objects.exists()
