@@ -40,11 +40,13 @@ def roster(tmp_path, name, rows):
 def test_import_roster_prints_the_diff_against_the_previous_version(tmp_path, civil):
     first = roster(tmp_path, "v1.csv", [[person_id(k), f"人员{k}", "低保对象"] for k in range(3)])
     lines = summary("import_roster", first, department="civil_affairs", date="2024-01-01", county="620721")
+    # The preview first (what the browser shows before its confirm button), then what was committed.
     assert lines == [
         "文件: v1.csv (csv utf-8)",
         "读取行数: 3",
         "通过: 3",
         "未通过: 0",
+        "预计变化: 新增 3  移出 0  变更 0  未变 0  姓名与户籍不一致 0  不在人员登记中 3",
         "已入库: 新增 3  移出 0  变更 0  未变 0",
         "状态: 已入库",
     ]
@@ -121,5 +123,5 @@ def test_import_payments_with_a_bad_amount_exits_non_zero_unless_told_to_skip_it
     assert not Payment.objects.exists()
     lines = summary("import_payments", path, county="620721", skip_bad_rows=True)
     assert "已入库: 新增 1  已导入过 0" in lines and lines[-1] == "状态: 已入库"
-    assert lines[-2].startswith("错误行工作簿: ") and lines[-2].endswith(".xlsx")
+    assert lines[-3].startswith("错误行工作簿: ") and lines[-3].endswith(".xlsx")
     assert Payment.objects.count() == 1

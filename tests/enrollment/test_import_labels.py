@@ -158,3 +158,18 @@ def test_the_commit_creates_no_place_its_preview_did_not_list(tmp_path):
     job = import_job_commit(job_id=job.pk)
     assert job.status == ImportStatus.FAILED and "预览" in job.message
     assert not Township.objects.exists() and not Person.objects.exists()
+
+
+def test_import_register_prints_the_previews_warnings_and_new_places_before_it_commits(tmp_path):
+    county = county_ensure(code="620721")
+    rows = [[person_id(0), "人员0", "马蹄乡", "大都麻村"], [person_id(1), "人员1", "新建镇", ""]]
+    out = io.StringIO()
+    call_command("import_register", str(write_xlsx(tmp_path / "r.xlsx", [REGISTER_HEADER, *rows])), stdout=out)
+    lines = out.getvalue().splitlines()
+    warned = lines.index(f"{1:>12}  “马蹄乡”按“马蹄藏族乡”读取。")
+    assert lines[warned - 1] == "警告: 1"
+    new_townships = lines.index("新乡镇: 新建镇")
+    assert lines[new_townships + 1] == "新村（社区）: 马蹄藏族乡大都麻村"
+    committed = next(i for i, line in enumerate(lines) if line.startswith("已入库: "))
+    assert warned < new_townships < committed and lines[-1] == "状态: 已入库"
+    assert Township.objects.filter(county=county, name="新建镇").exists()

@@ -1,10 +1,20 @@
 """What the three import commands share: run the job, print the summary, exit non-zero when nothing committed."""
 
+from pathlib import Path
+
+from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from enrollment.imports import ImportError_, can_skip_rejected, import_file, rejected_message
+from enrollment.imports import (
+    ImportError_,
+    can_skip_rejected,
+    import_job_commit,
+    import_job_create,
+    import_job_validate,
+    rejected_message,
+)
 from enrollment.management.county import add_county_argument, county_from_option
 from enrollment.models import ImportStatus
 
@@ -18,6 +28,7 @@ DIFF_LABELS = {
     "name_mismatch": gettext_lazy("Name differs from the register"),
     "moved_from_other_county": gettext_lazy("Moved in from another county"),
     "new_townships": gettext_lazy("New townships"),
+    "new_villages": gettext_lazy("New villages"),
 }
 
 
@@ -37,12 +48,24 @@ class ImportCommand(BaseCommand):
             )
 
     def run_import(self, *, county_code: str | None, path: str, skip_bad_rows: bool = False, **kwargs):
+        """Validate, print the preview (its warnings and the places it would create), then commit and print what
+        was committed: what the browser shows before its confirm button, the command prints before it commits."""
         county = county_from_option(county_code, create="known")
         try:
-            job = import_file(kind=self.kind, county=county, path=path, skip_rejected=skip_bad_rows, **kwargs)
+            with open(path, "rb") as fh:
+                job = import_job_create(
+                    kind=self.kind, county=county, file=File(fh), original_name=Path(path).name, **kwargs
+                )
+            job = import_job_validate(job_id=job.pk)
+            self.print_summary(job)
+            skip = skip_bad_rows and can_skip_rejected(self.kind)
+            if job.status == ImportStatus.VALIDATED and (not job.rows_rejected or skip):
+                job = import_job_commit(job_id=job.pk, skip_rejected=skip)
+                if "result" in (job.summary or {}):
+                    self.out(_("Committed"), self._changes(job.summary["result"]))
         except (ImportError_, OSError) as exc:
             raise CommandError(str(exc)) from exc
-        self.print_summary(job)
+        self.out(_("Status"), job.get_status_display())
         if job.status == ImportStatus.VALIDATED and job.rows_rejected:
             hint = " (--skip-bad-rows)" if can_skip_rejected(self.kind) else ""
             raise CommandError(rejected_message(job) + hint)
@@ -50,13 +73,14 @@ class ImportCommand(BaseCommand):
             raise CommandError(job.message or _("Nothing was committed."))
         return job
 
-    def print_summary(self, job):
-        s = job.summary or {}
-
+    def out(self, label, value):
         # Labels are looked up outside the f-strings: xgettext does not read calls inside them.
-        def out(label, value):
-            self.stdout.write(f"{label}: {value}")
+        self.stdout.write(f"{label}: {value}")
 
+    def print_summary(self, job):
+        """The preview: rows read, taken and rejected by reason, warnings by reason, places to create, the diff."""
+        s = job.summary or {}
+        out = self.out
         out(_("File"), f"{job.original_name} ({s.get('format', '')} {s.get('encoding', '')})".rstrip())
         out(_("Rows read"), s.get("rows_read", 0))
         out(_("Accepted"), s.get("accepted", 0))
@@ -67,9 +91,16 @@ class ImportCommand(BaseCommand):
             out(_("Warnings"), s.get("warned_rows", 0))
             for reason, count in s["warnings"].items():
                 self.stdout.write(f"    {count:>8}  {reason}")
-        result = s.get("result") or s.get("diff") or {}
-        title = _("Committed") if "result" in s else _("Would change")
-        out(title, "  ".join(f"{DIFF_LABELS[k]} {v}" for k, v in result.items() if k in DIFF_LABELS))
+        places = s.get("new_places") or {}
+        if places.get("townships"):
+            out(DIFF_LABELS["new_townships"], "、".join(places["townships"]))
+        if places.get("villages"):
+            out(DIFF_LABELS["new_villages"], "、".join(f"{t}{v}" for t, v in places["villages"]))
+        if "diff" in s:
+            out(_("Would change"), self._changes(s["diff"]))
         if job.error_file:
             out(_("Error workbook"), job.error_file.path)
-        out(_("Status"), job.get_status_display())
+
+    @staticmethod
+    def _changes(result: dict) -> str:
+        return "  ".join(f"{DIFF_LABELS[k]} {v}" for k, v in result.items() if k in DIFF_LABELS)
