@@ -437,6 +437,25 @@ def _rows_written(result: dict) -> int:
     return sum(result.get(key, 0) for key in ("added", "changed", "removed"))
 
 
+def import_job_revalidate(*, job_id: int) -> ImportJob:
+    """Back to a pending dry run of the same uploaded file (after an alias was added, say): no upload again.
+
+    Only a job that was not committed and is not running; its staged rows and error workbook are dropped.
+    """
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status not in (ImportStatus.VALIDATED, ImportStatus.INVALID, ImportStatus.FAILED):
+        raise ImportError_(_("Only an import that was checked and not committed can be checked again."))
+    stage_for(job).drop()
+    if job.error_file:
+        job.error_file.delete(save=False)
+    job.status = ImportStatus.PENDING
+    job.summary = {}
+    job.message = ""
+    job.rows_total = job.rows_processed = job.rows_accepted = job.rows_rejected = job.rows_warned = 0
+    job.save()
+    return job
+
+
 def import_job_cancel(*, job_id: int) -> ImportJob:
     job = ImportJob.objects.get(pk=job_id)
     if job.status == ImportStatus.COMMITTED:
