@@ -82,3 +82,24 @@ def test_villages_are_found_within_their_township():
     assert places.village("皇城镇", "城关社区") == ("城关社区", ())
     assert township_key("白银蒙古族乡") == "白银"
     assert township_key("黄家坝土家族苗族乡") == "黄家坝"
+
+
+# Labels the notices themselves use for their categories, elsewhere in their text than the table.
+NOTICE_LABELS = [
+    ("620721", "特困供养人员（孤儿）", "extreme_poverty"),
+    ("620721", "城乡低保边缘家庭成员", "dibao_marginal"),
+    ("620721", "脱贫人口", "poverty_relieved"),
+    ("341323", "未纳入农村低收入人口监测范围的稳定脱贫人口", "stable_relieved"),
+    ("341323", "计生特殊困难家庭人员", "family_planning"),
+    ("500102", "最低生活保障家庭成员", "dibao"),
+    ("500102", "城乡孤儿", "extreme_poverty"),
+    ("500102", "城乡重度（1—2级）残疾人员", "severe_disabled"),
+    ("500102", "因病因灾因意外事故等刚性支出较大或收入大幅缩减导致基本生活出现严重困难户", "monitored"),
+    ("500102", "在乡重点优抚对象（不含1—6级残疾军人）", "key_entitled"),
+    ("141181", "持有二代残疾证的残疾人", "disabled"),
+]
+
+
+@pytest.mark.parametrize(("county", "label", "code"), NOTICE_LABELS)
+def test_the_seed_policies_carry_the_labels_of_their_notices(county, label, code):
+    assert seed_index(county).match(label).found == code
