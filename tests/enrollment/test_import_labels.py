@@ -173,3 +173,25 @@ def test_import_register_prints_the_previews_warnings_and_new_places_before_it_c
     committed = next(i for i, line in enumerate(lines) if line.startswith("已入库: "))
     assert warned < new_townships < committed and lines[-1] == "状态: 已入库"
     assert Township.objects.filter(county=county, name="新建镇").exists()
+
+
+def test_the_register_preview_page_lists_the_places_the_commit_will_create(tmp_path):
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.models import Role
+    from accounts.services import staff_user_create
+    from enrollment.imports import import_job_create, import_job_validate
+
+    county = county_ensure(code="620721")
+    user = staff_user_create(username="bureau", password="x-Pass-12345", role=Role.BUREAU, county=county).user
+    path = write_xlsx(tmp_path / "r.xlsx", [REGISTER_HEADER, [person_id(0), "人员0", "新建镇", "新建村"]])
+    with path.open("rb") as fh:
+        job = import_job_create(kind=ImportKind.REGISTER, county=county, file=fh, original_name=path.name)
+    import_job_validate(job_id=job.pk)
+    c = Client()
+    c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    page = c.get(reverse("enrollment:import_detail", args=[job.pk])).content.decode()
+    assert "本次导入将新建的地名" in page
+    assert "<li>乡镇：新建镇</li>" in page and "<li>村（社区）：新建镇 新建村</li>" in page
+    assert not Township.objects.filter(name="新建镇").exists()
