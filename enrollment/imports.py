@@ -46,7 +46,7 @@ from subsidies.labels import township_key, village_key
 from subsidies.reconcile import mark_dirty
 
 from .dbstats import refresh_statistics
-from .models import County, ImportJob, ImportKind, ImportStatus
+from .models import County, ImportJob, ImportKind, ImportStatus, Township
 from .signals import import_committed
 
 log = logging.getLogger(__name__)
@@ -622,21 +622,23 @@ class RegisterImporter(Importer):
         return given_fields(self, _OPTIONAL_FIELDS)
 
     def _new_places(self, cur, s: str) -> tuple[list[str], list[list[str]]]:
-        """The townships and villages a commit now would create: named in the file, not in the county."""
+        """The townships and villages a commit now would create: named in the file, not in the county (one pass
+        over the staged rows; the distinct places are few)."""
         cur.execute(
-            f"SELECT DISTINCT s.township FROM {s} s LEFT JOIN enrollment_township t ON t.county_id = %s "
-            "AND t.name = s.township WHERE s.township <> '' AND t.id IS NULL",
+            f"SELECT DISTINCT s.township, s.village, t.id IS NULL, v.id IS NULL FROM {s} s "
+            "LEFT JOIN enrollment_township t ON t.county_id = %s AND t.name = s.township "
+            "LEFT JOIN enrollment_village v ON v.township_id = t.id AND v.name = s.village "
+            "WHERE s.township <> '' AND (t.id IS NULL OR (s.village <> '' AND v.id IS NULL))",
             [self.county.pk],
         )
-        townships = sorted(row[0] for row in cur.fetchall())  # by code point, the same on either database
-        cur.execute(
-            f"SELECT DISTINCT s.township, s.village FROM {s} s LEFT JOIN enrollment_township t ON t.county_id = %s "
-            "AND t.name = s.township LEFT JOIN enrollment_village v ON v.township_id = t.id AND v.name = s.village "
-            "WHERE s.village <> '' AND v.id IS NULL",
-            [self.county.pk],
-        )
-        villages = sorted(list(row) for row in cur.fetchall())
-        return townships, villages
+        townships, villages = set(), set()
+        for township, village, new_township, new_village in cur.fetchall():
+            if new_township:
+                townships.add(township)
+            if village and new_village:
+                villages.add((township, village))
+        # By code point, the same on either database.
+        return sorted(townships), [list(v) for v in sorted(villages)]
 
     def summary_extra(self):
         return {"new_places": self._listed} if hasattr(self, "_listed") else {}
@@ -679,25 +681,28 @@ class RegisterImporter(Importer):
                 # Register merges are serialised (new people are inserted without an upsert's per-row arbiter
                 # probe); another register commit waits here, then sees this one's people as existing.
                 cur.execute("SELECT pg_advisory_xact_lock(%s, 0)", [REGISTER_LOCK_NAMESPACE])
-            townships, villages = self._new_places(cur, s)
+            # Only the places the preview listed are created: anything else fails the commit (nothing changes).
             listed = (self.job.summary or {}).get("new_places") or {"townships": [], "villages": []}
-            if not set(townships) <= set(listed["townships"]) or not {tuple(v) for v in villages} <= {
-                tuple(v) for v in listed["villages"]
-            }:
-                raise ImportError_(_("The file names places its preview did not list: validate the file again."))
             cur.execute(
                 "INSERT INTO enrollment_township (county_id, code, name) "
                 f"SELECT DISTINCT %s, '', township FROM {s} WHERE township <> '' "
-                "ON CONFLICT (county_id, name) DO NOTHING",
+                "ON CONFLICT (county_id, name) DO NOTHING RETURNING name",
                 [county],
             )
+            unlisted = {row[0] for row in cur.fetchall()} - set(listed["townships"])
             cur.execute(
                 "INSERT INTO enrollment_village (township_id, code, name) "
                 f"SELECT DISTINCT t.id, '', s.village FROM {s} s "
                 "JOIN enrollment_township t ON t.county_id = %s AND t.name = s.township WHERE s.village <> '' "
-                "ON CONFLICT (township_id, name) DO NOTHING",
+                "ON CONFLICT (township_id, name) DO NOTHING RETURNING township_id, name",
                 [county],
             )
+            created = cur.fetchall()
+            if created:
+                names = dict(Township.objects.filter(county_id=county).values_list("pk", "name"))
+                unlisted |= {(names[t], v) for t, v in created} - {tuple(v) for v in listed["villages"]}
+            if unlisted:
+                raise ImportError_(_("The file names places its preview did not list: validate the file again."))
             # New households numbered in the order the file first names them: the people, inserted below in the
             # order the merge reads the staged rows (the file's, when it hashes the places and households, as on a
             # million rows), then append to the household index instead of writing all over it (for a million
