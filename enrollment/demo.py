@@ -199,9 +199,9 @@ def write_demo(
                 category, due = rng.choice(categories)
                 since = window_start - datetime.timedelta(days=rng.randint(0, 900))
                 certified[p.id_number] = min(due, certified.get(p.id_number, due))
-                writer.writerow(
-                    [k, damaged(p.id_number), p.name, category, p.township, p.village, f"{since:%Y年%-m月%-d日}"]
-                )
+                # A roster is committed whole or not at all: the departments' lists come undamaged (the damaged
+                # share is in the register and the payments, whose good rows may be committed without the bad).
+                writer.writerow([k, p.id_number, p.name, category, p.township, p.village, f"{since:%Y年%-m月%-d日}"])
         if department == "civil_affairs":
             civil_ids = pool
         files[f"roster:{department}"] = path

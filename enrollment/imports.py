@@ -55,10 +55,11 @@ from enrollment.importing.readers import (
 )
 from enrollment.importing.staging import Stage, is_postgres, sql_distinct
 from enrollment.importing.uploads import check_upload
+from subsidies.labels import township_key, village_key
 from subsidies.reconcile import mark_dirty
 
 from .dbstats import refresh_statistics
-from .models import County, ImportJob, ImportKind, ImportStatus
+from .models import County, ImportJob, ImportKind, ImportStatus, Township
 from .signals import import_committed
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,10 @@ class Importer:
         """Why the previewed job may not be committed with this confirmation (None: it may)."""
         return None
 
+    def summary_extra(self) -> dict:
+        """More of the dry run for the preview page, once every row was cleaned (e.g. the unknown labels)."""
+        return {}
+
     # helpers for subclasses
     def cell(self, cells: list, name: str):
         index = self.columns.get(name)
@@ -164,6 +169,15 @@ class Importer:
         elif result.warnings:
             warnings.extend(Problem("id_number", raw, idnumbers.message(c)) for c in result.warnings)
         return result
+
+
+def given_fields(importer: Importer, optional: tuple[str, ...]) -> set[str]:
+    """Which of the `optional` fields the file has a column for: from the recognised columns while validating,
+    from the job's summary when committing (a job validated before the summary recorded them: all)."""
+    columns = getattr(importer, "columns", None)
+    if columns is None:
+        columns = importer.job.summary.get("fields", optional) if importer.job.summary else optional
+    return {f for f in optional if f in columns}
 
 
 def importer_for(job: ImportJob) -> Importer:
@@ -255,6 +269,9 @@ def import_job_validate(*, job_id: int) -> ImportJob:
     stage = Stage(job.pk, importer.stage_columns)
     diff, extra_warnings = importer.preview(stage)
     summary["diff"] = diff
+    # The fields the file carries: the commit keeps the stored value of every other one.
+    summary["fields"] = sorted(table.columns)
+    summary.update(importer.summary_extra())
     for row in extra_warnings:
         row["line"] = table.line_label(row["line"])
         summary["warnings"][row["reason"]] = summary["warnings"].get(row["reason"], 0) + 1
@@ -468,19 +485,18 @@ def removals_unconfirmed(job: ImportJob, confirm_removals: int | None) -> str | 
 def import_job_commit(*, job_id: int, skip_rejected: bool = False, confirm_removals: int | None = None) -> ImportJob:
     """Merge a validated job in ONE transaction; on any failure nothing changes and the job is marked failed.
 
-    A job with rejected rows is committed only when `skip_rejected` (never for a roster from the browser:
-    a full snapshot with holes would end the identities of the people on the bad rows). A roster version
-    that removes a large share of the previous one's people needs `confirm_removals` (`removals_unconfirmed`).
+    A register or payments job with rejected rows is committed only when `skip_rejected`. A roster never: it is
+    a full snapshot, and one with holes would end the identities of the people on its bad rows (whose ID
+    number may be the damaged part, so they cannot even be told apart). A roster version that removes a large
+    share of the previous one's people needs `confirm_removals` (`removals_unconfirmed`).
     """
     job = ImportJob.objects.select_related("county", "department").get(pk=job_id)
     if job.status == ImportStatus.COMMITTED:
         return job
     if job.status not in (ImportStatus.VALIDATED, ImportStatus.COMMITTING, ImportStatus.FAILED):
         raise ImportError_(_("Only a validated import can be committed."))
-    if job.rows_rejected and not skip_rejected:
-        raise ImportError_(
-            _("%(count)s rows were rejected: fix them and upload the file again.") % {"count": job.rows_rejected}
-        )
+    if job.rows_rejected and (job.kind == ImportKind.ROSTER or not skip_rejected):
+        raise ImportError_(rejected_message(job))
     importer = importer_for(job)
     unconfirmed = importer.unconfirmed(job.summary or {}, confirm_removals)
     if unconfirmed:
@@ -527,8 +543,42 @@ def import_job_commit(*, job_id: int, skip_rejected: bool = False, confirm_remov
     return job
 
 
+def can_skip_rejected(kind: str) -> bool:
+    """Whether a job of this kind may be committed without its rejected rows (never a roster: see commit)."""
+    return kind != ImportKind.ROSTER
+
+
+def rejected_message(job: ImportJob) -> str:
+    """Why a job with rejected rows is not committed, for the page and the commands."""
+    if not can_skip_rejected(job.kind):
+        return _(
+            "%(count)s rows were rejected: a roster is the complete list and is taken whole: fix them and upload "
+            "the file again."
+        ) % {"count": job.rows_rejected}
+    return _("%(count)s rows were rejected: fix them and upload the file again.") % {"count": job.rows_rejected}
+
+
 def _rows_written(result: dict) -> int:
     return sum(result.get(key, 0) for key in ("added", "changed", "removed"))
+
+
+def import_job_revalidate(*, job_id: int) -> ImportJob:
+    """Back to a pending dry run of the same uploaded file (after an alias was added, say): no upload again.
+
+    Only a job that was not committed and is not running; its staged rows and error workbook are dropped.
+    """
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status not in (ImportStatus.VALIDATED, ImportStatus.INVALID, ImportStatus.FAILED):
+        raise ImportError_(_("Only an import that was checked and not committed can be checked again."))
+    stage_for(job).drop()
+    if job.error_file:
+        job.error_file.delete(save=False)
+    job.status = ImportStatus.PENDING
+    job.summary = {}
+    job.message = ""
+    job.rows_total = job.rows_processed = job.rows_accepted = job.rows_rejected = job.rows_warned = 0
+    job.save()
+    return job
 
 
 def import_job_cancel(*, job_id: int) -> ImportJob:
@@ -582,6 +632,27 @@ class RegisterImporter(Importer):
         self._msg_name = _("The name is empty.")
         self._msg_long = _("The text is too long.")
         self._msg_village = _("A village needs its township.")
+        self._msg_ambiguous = _("The name fits several places of this county (%(list)s): write one of them.")
+        self._msg_read_as = _("“%(name)s” was read as “%(place)s”.")
+        # Place names resolved against the county's townships and villages (马蹄乡 → 马蹄藏族乡), each distinct pair
+        # once; a name no stored place fits is a new place, listed in the preview and created only by the commit.
+        from subsidies.rosters import place_index
+
+        self._places = place_index(county=self.county)
+        self._place_memo: dict = {}
+        self._new_townships: dict[str, str] = {}
+        self._new_villages: dict[tuple[str, str], str] = {}
+        if "village" in columns and "township" not in columns:
+            return [
+                Problem(
+                    "village",
+                    "",
+                    _(
+                        "The file has a village column but no township column: a village is "
+                        "found within its township, so add the township column."
+                    ),
+                )
+            ]
         return []
 
     def clean(self, line, cells):
@@ -611,6 +682,12 @@ class RegisterImporter(Importer):
             errors.append(Problem("township", township, self._msg_long))
         if len(village) > 50:
             errors.append(Problem("village", village, self._msg_long))
+        if township and not errors:
+            township, village, problem, warning = self._place(township, village)
+            if problem is not None:
+                errors.append(problem)
+            elif warning is not None:
+                warnings.append(warning)
         household = text(cells[i_hh]) if i_hh is not None and i_hh < n else ""
         if len(household) > 32:
             errors.append(Problem("household", household, self._msg_long))
@@ -636,9 +713,67 @@ class RegisterImporter(Importer):
         )
         return row, value, errors, warnings
 
+    def _place(self, township: str, village: str):
+        """(township, village, error, warning): the stored names they fit, or new places spelt as the file first
+        spells them (a later 马蹄乡 for a new 马蹄 is read as 马蹄, with a warning). Memoised per distinct pair."""
+        key = (township, village)
+        found = self._place_memo.get(key)
+        if found is not None:
+            return found
+        error = warning = None
+        places = self._places
+        stored, candidates = places.township(township)
+        if candidates:
+            error = Problem("township", township, self._msg_ambiguous % {"list": "、".join(candidates)})
+            found = (township, village, error, None)
+        else:
+            name = stored or self._new_townships.setdefault(township_key(township), township)
+            if name != township:
+                warning = Problem("township", township, self._msg_read_as % {"name": township, "place": name})
+            place = village
+            if village and error is None:
+                stored_village, candidates = places.village(name, village) if stored else (None, ())
+                if candidates:
+                    error = Problem("village", village, self._msg_ambiguous % {"list": "、".join(candidates)})
+                else:
+                    place = stored_village or self._new_villages.setdefault((name, village_key(village)), village)
+                    if place != village and warning is None:
+                        warning = Problem("village", village, self._msg_read_as % {"name": village, "place": place})
+            found = (name, place, error, warning)
+        if len(self._place_memo) < 100_000:
+            self._place_memo[key] = found
+        return found
+
+    @property
+    def given(self) -> set[str]:
+        """The optional fields whose column the file carries; the others keep each person's stored value."""
+        return given_fields(self, _OPTIONAL_FIELDS)
+
+    def _new_places(self, cur, s: str) -> tuple[list[str], list[list[str]]]:
+        """The townships and villages a commit now would create: named in the file, not in the county (one pass
+        over the staged rows; the distinct places are few)."""
+        cur.execute(
+            f"SELECT DISTINCT s.township, s.village, t.id IS NULL, v.id IS NULL FROM {s} s "
+            "LEFT JOIN enrollment_township t ON t.county_id = %s AND t.name = s.township "
+            "LEFT JOIN enrollment_village v ON v.township_id = t.id AND v.name = s.village "
+            "WHERE s.township <> '' AND (t.id IS NULL OR (s.village <> '' AND v.id IS NULL))",
+            [self.county.pk],
+        )
+        townships, villages = set(), set()
+        for township, village, new_township, new_village in cur.fetchall():
+            if new_township:
+                townships.add(township)
+            if village and new_village:
+                villages.add((township, village))
+        # By code point, the same on either database.
+        return sorted(townships), [list(v) for v in sorted(villages)]
+
+    def summary_extra(self):
+        return {"new_places": self._listed} if hasattr(self, "_listed") else {}
+
     def preview(self, stage):
         s = stage.name
-        differs = _person_differs("p", "s", place_by_name=True)
+        differs = _person_differs("p", "s", place_by_name=True, given=self.given)
         with connection.cursor() as cur:
             cur.execute(
                 f"SELECT count(*), SUM(CASE WHEN p.id IS NULL THEN 1 ELSE 0 END), "
@@ -651,19 +786,17 @@ class RegisterImporter(Importer):
                 [self.county.pk, self.county.pk],
             )
             total, added, changed, moved = (v or 0 for v in cur.fetchone())
-            cur.execute(
-                f"SELECT count(DISTINCT township) FROM {s} WHERE township <> '' AND township NOT IN "
-                "(SELECT name FROM enrollment_township WHERE county_id = %s)",
-                [self.county.pk],
-            )
-            new_townships = cur.fetchone()[0]
+            townships, villages = self._new_places(cur, s)
+        # The preview lists every place the commit will create (the commit refuses to create any other).
+        self._listed = {"townships": townships, "villages": villages}
         return {
             "rows": total,
             "added": added,
             "changed": changed,
             "unchanged": total - added - changed,
             "moved_from_other_county": moved,
-            "new_townships": new_townships,
+            "new_townships": len(townships),
+            "new_villages": len(villages),
         }, []
 
     def commit(self, stage):
@@ -676,19 +809,28 @@ class RegisterImporter(Importer):
                 # Register merges are serialised (new people are inserted without an upsert's per-row arbiter
                 # probe); another register commit waits here, then sees this one's people as existing.
                 cur.execute("SELECT pg_advisory_xact_lock(%s, 0)", [REGISTER_LOCK_NAMESPACE])
+            # Only the places the preview listed are created: anything else fails the commit (nothing changes).
+            listed = (self.job.summary or {}).get("new_places") or {"townships": [], "villages": []}
             cur.execute(
                 "INSERT INTO enrollment_township (county_id, code, name) "
                 f"SELECT DISTINCT %s, '', township FROM {s} WHERE township <> '' "
-                "ON CONFLICT (county_id, name) DO NOTHING",
+                "ON CONFLICT (county_id, name) DO NOTHING RETURNING name",
                 [county],
             )
+            unlisted = {row[0] for row in cur.fetchall()} - set(listed["townships"])
             cur.execute(
                 "INSERT INTO enrollment_village (township_id, code, name) "
                 f"SELECT DISTINCT t.id, '', s.village FROM {s} s "
                 "JOIN enrollment_township t ON t.county_id = %s AND t.name = s.township WHERE s.village <> '' "
-                "ON CONFLICT (township_id, name) DO NOTHING",
+                "ON CONFLICT (township_id, name) DO NOTHING RETURNING township_id, name",
                 [county],
             )
+            created = cur.fetchall()
+            if created:
+                names = dict(Township.objects.filter(county_id=county).values_list("pk", "name"))
+                unlisted |= {(names[t], v) for t, v in created} - {tuple(v) for v in listed["villages"]}
+            if unlisted:
+                raise ImportError_(_("The file names places its preview did not list: validate the file again."))
             # New households numbered in the order the file first names them: the people, inserted below in the
             # order the merge reads the staged rows (the file's, when it hashes the places and households, as on a
             # million rows), then append to the household index instead of writing all over it (for a million
@@ -701,12 +843,16 @@ class RegisterImporter(Importer):
                 [county, county],
             )
             # Every row with its places resolved and what it does to the register, computed once:
-            # change 1 = a new person, 2 = a changed one, 0 = unchanged.
-            differs = _person_differs("p", "x", place_by_name=False)
+            # change 1 = a new person, 2 = a changed one, 0 = unchanged. A field whose column the file does not
+            # carry takes the stored value (places and household only within the same county: they are its own).
+            values = _kept_values("p", "x", county=int(county), given=self.given)
+            differs = _person_differs("p", "x", place_by_name=False, given=self.given, values=values)
             cur.execute(f"DROP TABLE IF EXISTS {r}")
             cur.execute(
                 f"CREATE {'UNLOGGED ' if is_postgres() else ''}TABLE {r} AS "
-                "SELECT x.*, p.id AS person_id, p.county_id AS old_county_id, "
+                "SELECT x.id_number, x.name, x.sex, x.birth_date, x.county_id, x.id_warning, "
+                + ", ".join(f"{values[f]} AS {f}" for f in _KEPT_COLUMNS)
+                + ", p.id AS person_id, p.county_id AS old_county_id, "
                 f"CASE WHEN p.id IS NULL THEN 1 WHEN ({differs}) THEN 2 ELSE 0 END AS change FROM ("
                 "SELECT s.id_number, s.name, s.sex, s.birth_date, %s AS county_id, t.id AS township_id, "
                 'v.id AS village_id, h.id AS household_id, s.relation, s.grp AS "group", '
@@ -757,23 +903,59 @@ class RegisterImporter(Importer):
 
 _PERSON_FIELDS = ("name", "sex", "birth_date", "relation", "id_warning")
 _PERSON_KEYS = ("county_id", "township_id", "village_id", "household_id")
+# Register fields a file may leave out (its column absent): then each person keeps the stored value.
+_OPTIONAL_FIELDS = ("township", "village", "household", "relation", "group", "student")
+# The merge's columns for them, in the resolved table.
+_KEPT_COLUMNS = ("township_id", "village_id", "household_id", "relation", '"group"', "is_student")
 
 
-def _person_differs(p: str, r: str, *, place_by_name: bool) -> str:
-    """SQL: the register row `r` differs from the stored person `p` (places by id, or by name for the preview)."""
-    parts = [sql_distinct(f"{p}.{f}", f"{r}.{f}") for f in _PERSON_FIELDS]
-    if place_by_name:
-        parts += [
-            f"COALESCE(pt.name, '') <> {r}.township",
-            f"COALESCE(pv.name, '') <> {r}.village",
-            f"COALESCE(ph.number, '') <> {r}.household",
-            f'{p}."group" <> {r}.grp',
-            f"{p}.is_student <> ({r}.student = 1)",
-            f"{p}.county_id <> %s",
-        ]
+def _kept_values(p: str, x: str, *, county: int, given: set[str]) -> dict[str, str]:
+    """SQL per merge column: the file's value `x.*` where its column is given, else the stored person's `p.*`.
+
+    Places and the household belong to a county: a person moving in from another county keeps none of them.
+    A township given without a village keeps the stored village while the township stays the same.
+    """
+    same_county = f"{p}.county_id = {county}"
+    values = {
+        "township_id": f"{x}.township_id"
+        if "township" in given
+        else f"CASE WHEN {same_county} THEN {p}.township_id END",
+        "household_id": (
+            f"{x}.household_id" if "household" in given else f"CASE WHEN {same_county} THEN {p}.household_id END"
+        ),
+        "relation": f"{x}.relation" if "relation" in given else f"COALESCE({p}.relation, '')",
+        '"group"': f'{x}."group"' if "group" in given else f"COALESCE({p}.\"group\", '')",
+        "is_student": f"{x}.is_student" if "student" in given else f"COALESCE({p}.is_student, {x}.is_student)",
+    }
+    if "village" in given:
+        values["village_id"] = f"{x}.village_id"
+    elif "township" in given:
+        values["village_id"] = f"CASE WHEN {same_county} AND {p}.township_id = {x}.township_id THEN {p}.village_id END"
     else:
-        parts += [sql_distinct(f"{p}.{f}", f"{r}.{f}") for f in (*_PERSON_KEYS, "is_student")]
-        parts.append(f'{p}."group" <> {r}."group"')
+        values["village_id"] = f"CASE WHEN {same_county} THEN {p}.village_id END"
+    return values
+
+
+def _person_differs(p: str, r: str, *, place_by_name: bool, given: set[str], values: dict | None = None) -> str:
+    """SQL: the register row `r` differs from the stored person `p` (places by id, or by name for the preview).
+
+    Only the fields the file gives are compared (the others keep their stored value), and the county.
+    """
+    parts = [sql_distinct(f"{p}.{f}", f"{r}.{f}") for f in _PERSON_FIELDS if f != "relation"]
+    if place_by_name:
+        compared = {
+            "township": f"COALESCE(pt.name, '') <> {r}.township",
+            "village": f"COALESCE(pv.name, '') <> {r}.village",
+            "household": f"COALESCE(ph.number, '') <> {r}.household",
+            "relation": f"{p}.relation <> {r}.relation",
+            "group": f'{p}."group" <> {r}.grp',
+            "student": f"{p}.is_student <> ({r}.student = 1)",
+        }
+        parts += [sql for field, sql in compared.items() if field in given]
+        parts.append(f"{p}.county_id <> %s")
+    else:
+        parts.append(sql_distinct(f"{p}.county_id", f"{r}.county_id"))
+        parts += [sql_distinct(f"{p}.{column}", values[column]) for column in _KEPT_COLUMNS]
     return " OR ".join(parts)
 
 
@@ -1156,7 +1338,7 @@ def import_file(
     job = import_job_validate(job_id=job.pk)
     if (
         job.status == ImportStatus.VALIDATED
-        and (skip_rejected or not job.rows_rejected)
+        and (not job.rows_rejected or (skip_rejected and can_skip_rejected(job.kind)))
         and not removals_unconfirmed(job, confirm_removals)
     ):
         job = import_job_commit(job_id=job.pk, skip_rejected=skip_rejected, confirm_removals=confirm_removals)
@@ -1191,7 +1373,8 @@ def demo_policy(*, county: County):
 
 
 def demo_county_load(*, county: County, files: dict[str, Path], snapshot_date: datetime.date | None = None) -> list:
-    """Import the generated register, rosters and payments (bad rows skipped, as staff would after a look)."""
+    """Import the generated register, rosters and payments (the register's and payments' bad rows skipped, as
+    staff would after a look; a roster is taken whole or not at all)."""
     from subsidies.models import Department
 
     jobs = [import_file(kind=ImportKind.REGISTER, county=county, path=files["register"], skip_rejected=True)]
@@ -1205,7 +1388,6 @@ def demo_county_load(*, county: County, files: dict[str, Path], snapshot_date: d
                     path=path,
                     department=department,
                     snapshot_date=snapshot_date,
-                    skip_rejected=True,
                 )
             )
     jobs.append(import_file(kind=ImportKind.PAYMENTS, county=county, path=files["payments"], skip_rejected=True))

@@ -17,11 +17,20 @@ from accounts.exports import record_export
 from accounts.models import Role
 from config.queue import QueueUnavailable, send_on_commit
 from subsidies.models import Category, Department
+from subsidies.rosters import category_alias_add
 
 from .import_forms import ImportUploadForm
 from .import_tables import ImportJobTable
 from .importing.templates import template_workbook
-from .imports import ImportError_, import_job_cancel, import_job_create, removals_unconfirmed
+from .imports import (
+    ImportError_,
+    can_skip_rejected,
+    import_job_cancel,
+    import_job_create,
+    import_job_revalidate,
+    rejected_message,
+    removals_unconfirmed,
+)
 from .models import ImportJob, ImportKind, ImportStatus
 from .tasks import commit_import, validate_import
 
@@ -97,7 +106,7 @@ def import_detail(request, pk):
         "job": job,
         "summary": summary,
         "running": job.status in RUNNING,
-        "can_confirm": can_act and (not job.rows_rejected or job.kind != ImportKind.ROSTER),
+        "can_confirm": can_act and (not job.rows_rejected or can_skip_rejected(job.kind)),
         "can_cancel": bool(profile and profile.can_write)
         and job.status in (ImportStatus.VALIDATED, ImportStatus.INVALID, ImportStatus.FAILED),
         "diff": summary.get("result") or summary.get("diff") or {},
@@ -105,6 +114,18 @@ def import_detail(request, pk):
         # A version removing a large share of the previous one's people: the form asks to confirm the number.
         "removals_to_confirm": preview.get("removals_to_confirm", 0) if job.status == ImportStatus.VALIDATED else 0,
         "previous_people": preview.get("previous", 0),
+        "can_revalidate": bool(profile and profile.can_write)
+        and job.status in (ImportStatus.VALIDATED, ImportStatus.INVALID, ImportStatus.FAILED),
+        # The bureau may give a label no category took to one of the department's categories.
+        "alias_categories": (
+            list(Category.objects.filter(county=job.county, department=job.department).order_by("code"))
+            if profile
+            and profile.role == Role.BUREAU
+            and job.kind == ImportKind.ROSTER
+            and summary.get("unknown_categories")
+            and job.status in (ImportStatus.VALIDATED, ImportStatus.INVALID)
+            else []
+        ),
     }
     return render(request, "enrollment/import_detail.html", context)
 
@@ -134,16 +155,13 @@ def import_confirm(request, pk):
     job = get_object_or_404(scoped_jobs(request.user), pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    skip = request.POST.get("skip_rejected") == "1" and job.kind != ImportKind.ROSTER
+    skip = request.POST.get("skip_rejected") == "1" and can_skip_rejected(job.kind)
     confirm_removals = _posted_int(request.POST.get("confirm_removals"))
     unconfirmed = removals_unconfirmed(job, confirm_removals) if job.status == ImportStatus.VALIDATED else None
     if job.status != ImportStatus.VALIDATED:
         messages.error(request, _("Only a validated import can be committed."))
     elif job.rows_rejected and not skip:
-        messages.error(
-            request,
-            _("%(count)s rows were rejected: fix them and upload the file again.") % {"count": job.rows_rejected},
-        )
+        messages.error(request, rejected_message(job))
     elif unconfirmed:
         messages.error(request, unconfirmed)
     else:
@@ -161,6 +179,58 @@ def import_confirm(request, pk):
             )
         except QueueUnavailable as exc:
             messages.error(request, str(exc))
+    return redirect("enrollment:import_detail", pk=job.pk)
+
+
+def _revalidate(request, job) -> None:
+    """The same upload checked again (the dry run reads the stored file): no upload needed."""
+    try:
+        import_job_revalidate(job_id=job.pk)
+    except ImportError_ as exc:
+        messages.error(request, str(exc))
+        return
+    try:
+        send_on_commit(validate_import, job.pk, on_failure=lambda message: _job_stopped(job.pk, message))
+    except QueueUnavailable as exc:
+        messages.error(request, str(exc))
+
+
+@roles_required(*WRITERS)
+def import_revalidate(request, pk):
+    job = get_object_or_404(scoped_jobs(request.user), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    _revalidate(request, job)
+    return redirect("enrollment:import_detail", pk=job.pk)
+
+
+@roles_required(Role.BUREAU)
+def import_alias(request, pk):
+    """The bureau gives an unknown label of a roster upload to one of the department's categories (kept in the
+    category's audit trail), then the same upload is checked again."""
+    job = get_object_or_404(scoped_jobs(request.user), pk=pk, kind=ImportKind.ROSTER)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    labels = {label for label, _count in (job.summary or {}).get("unknown_categories", [])}
+    label = request.POST.get("label", "")
+    category = Category.objects.filter(
+        county=job.county, department=job.department, pk=request.POST.get("category") or None
+    ).first()
+    if label not in labels or category is None:
+        messages.error(request, _("Choose one of the department's categories for a label of this upload."))
+        return redirect("enrollment:import_detail", pk=job.pk)
+    try:
+        added = category_alias_add(category=category, label=label, user=request.user)
+    except ImportError_ as exc:
+        messages.error(request, str(exc))
+        return redirect("enrollment:import_detail", pk=job.pk)
+    if added:
+        messages.success(
+            request,
+            _("“%(label)s” is now a label of the category “%(category)s”; the upload is checked again.")
+            % {"label": label, "category": category.name},
+        )
+    _revalidate(request, job)
     return redirect("enrollment:import_detail", pk=job.pk)
 
 

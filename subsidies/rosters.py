@@ -15,6 +15,7 @@ Everything happens in the caller's transaction (`import_job_commit`), set-based:
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from decimal import Decimal
 
 from django.conf import settings
@@ -27,15 +28,18 @@ from django.utils.translation import gettext as _
 
 from accounts.access import mask_id_number
 from enrollment import idnumbers
-from enrollment.importing.readers import FIELD_LABELS, label_key, parse_date, text
+from enrollment.importing.readers import FIELD_LABELS, parse_date, text
 from enrollment.importing.staging import Stage, sql_day_before, sql_distinct, sql_greatest
-from enrollment.imports import PREVIEW_ROWS, Importer, ImportError_, Problem
+from enrollment.imports import PREVIEW_ROWS, Importer, ImportError_, Problem, given_fields
 from enrollment.models import ImportKind, Township, Village
 
+from .labels import EXACT, LabelIndex, PlaceIndex
 from .models import Category, Department, Identity, RosterVersion
 from .reconcile import mark_dirty
 
 OPEN = "i.county_id = %s AND i.department_id = %s AND i.ended_by_id IS NULL"
+# Roster fields a file may leave out: an unchanged identity then keeps its stored end date or place.
+_OPTIONAL_FIELDS = ("valid_to", "township", "village")
 _MISSING = object()
 _BAD_DATE = object()
 _MEMO_MAX = 10_000
@@ -46,13 +50,41 @@ def _memo_key(value):
     return value if value.__class__ is str else (value.__class__, value)
 
 
-def category_index(*, county_id: int) -> dict[str, tuple[int, int, str]]:
-    """label_key(name, code or other label) → (category id, department id, name) for a county's categories."""
-    index: dict[str, tuple[int, int, str]] = {}
-    for cat in Category.objects.filter(county_id=county_id).order_by("pk"):
-        for label in [cat.name, cat.code, *(cat.aliases or [])]:
-            index.setdefault(label_key(label), (cat.pk, cat.department_id, cat.name))
-    return index
+def category_labels(*, county_id: int) -> tuple[LabelIndex, dict[int, tuple[int, str]]]:
+    """The county's categories as a LabelIndex over their name, code and aliases, and id → (department, name)."""
+    categories = list(Category.objects.filter(county_id=county_id).order_by("pk"))
+    index = LabelIndex((cat.pk, [cat.name, cat.code, *(cat.aliases or [])]) for cat in categories)
+    return index, {cat.pk: (cat.department_id, cat.name) for cat in categories}
+
+
+def category_alias_add(*, category: Category, label: str, user=None) -> bool:
+    """Add `label` to the category's other labels (a save, so the audit trail keeps who and when); False when
+    the category already has it. A label another category of the county already carries is refused."""
+    label = text(label)[:100]
+    if not label:
+        raise ImportError_(_("The label is empty."))
+    index, category_of = category_labels(county_id=category.county_id)
+    exact = index.match(label)
+    if exact.stage == 0 and exact.ids:
+        if category.pk in exact.ids:
+            return False
+        raise ImportError_(
+            _("“%(label)s” is already a label of the category “%(category)s”.")
+            % {"label": label, "category": category_of[exact.ids[0]][1]}
+        )
+    category.aliases = [*(category.aliases or []), label]
+    category._change_reason = _("Label “%(label)s” added from an import's error page") % {"label": label}
+    if user is not None and getattr(user, "is_authenticated", False):
+        category._history_user = user
+    category.save(update_fields=["aliases"])
+    return True
+
+
+def place_index(*, county) -> PlaceIndex:
+    """The county's townships and villages, for matching the names a file writes (built once per import)."""
+    townships = list(Township.objects.filter(county=county).values_list("name", flat=True))
+    villages = list(Village.objects.filter(township__county=county).values_list("township__name", "name"))
+    return PlaceIndex([*((t, None) for t in townships), *villages])
 
 
 def removals_to_confirm(*, removed: int, previous: int, share: Decimal) -> int:
@@ -119,21 +151,22 @@ class RosterImporter(Importer):
 
     def prepare(self, columns):
         super().prepare(columns)
-        self.categories = category_index(county_id=self.county.pk)
-        self.townships = {
-            label_key(n): n for n in Township.objects.filter(county=self.county).values_list("name", flat=True)
-        }
-        self.villages = {
-            (label_key(t), label_key(v))
-            for t, v in Village.objects.filter(township__county=self.county).values_list("township__name", "name")
-        }
-        own = sorted({name for _i, dep, name in self.categories.values() if dep == self.department.pk})
+        # Labels and places are resolved against dictionaries built once per import (a handful of categories and
+        # places, each distinct cell value judged once: see the memos below).
+        self.labels, self.category_of = category_labels(county_id=self.county.pk)
+        self.own = frozenset(pk for pk, (dep, _name) in self.category_of.items() if dep == self.department.pk)
+        self.places = place_index(county=self.county)
+        self.unknown_labels: Counter = Counter()
+        own = sorted(name for pk, (_dep, name) in self.category_of.items() if pk in self.own)
         self.msgs = {
             "name": _("The name is empty."),
             "long": _("The text is too long."),
             "no_category": _("The category is empty."),
             "unknown_category": _("Unknown category. This department's categories: %(list)s")
             % {"list": "、".join(own) or _("none yet")},
+            "closest_category": _("Unknown category. The closest of this department's categories: %(list)s"),
+            "ambiguous_category": _("The category could be any of %(list)s: write one of them."),
+            "read_as_category": _("“%(label)s” was read as the category “%(category)s”."),
             "other_department": _("This category is certified by another department (%(department)s)."),
             "date": _("The date is not a date (2023-09-01, 2023/9/1, 2023年9月1日, 20230901)."),
             "order": _("The end date lies before the certification date."),
@@ -143,6 +176,8 @@ class RosterImporter(Importer):
             "future_from": _("The certification date lies after the snapshot date."),
             "unknown_township": _("Unknown township in this county."),
             "unknown_village": _("Unknown village in this township."),
+            "ambiguous_place": _("The name fits several places of this county (%(list)s): kept as written."),
+            "read_as_place": _("“%(name)s” was read as “%(place)s”."),
         }
         self._departments = dict(Department.objects.values_list("pk", "name"))
         c = columns.get
@@ -154,29 +189,43 @@ class RosterImporter(Importer):
         self._place_memo: dict = {}
         return []
 
-    def _category(self, raw) -> tuple[int | None, Problem | None]:
-        """(category id, None) or (None, the problem) for a category cell; memoised per distinct value."""
+    def _category(self, raw) -> tuple[int | None, Problem | None, Problem | None]:
+        """(category id, error, warning) for a category cell; memoised per distinct value.
+
+        A label matched only after normalising brackets, qualifiers or order is taken with a warning naming the
+        category, and only where one category fits; otherwise the error lists the candidates or the closest.
+        """
         key = _memo_key(raw)
         found = self._category_memo.get(key, _MISSING)
         if found is not _MISSING:
             return found
-        problem = None
+        error = warning = None
         category_id = None
         if not text(raw):
-            problem = Problem("category", "", self.msgs["no_category"])
+            error = Problem("category", "", self.msgs["no_category"])
         else:
-            hit = self.categories.get(label_key(raw))
-            if hit is None:
-                problem = Problem("category", raw, self.msgs["unknown_category"])
-            elif hit[1] != self.department.pk:
-                problem = Problem(
-                    "category",
-                    raw,
-                    self.msgs["other_department"] % {"department": self._departments.get(hit[1], "")},
+            match = self.labels.match(text(raw), prefer=self.own)
+            names = "、".join(self.category_of[pk][1] for pk in match.ids)
+            if not match.ids:
+                closest = self.labels.closest(text(raw), among=sorted(self.own))
+                message = (
+                    self.msgs["closest_category"] % {"list": "、".join(self.category_of[pk][1] for pk in closest)}
+                    if closest
+                    else self.msgs["unknown_category"]
                 )
+                error = Problem("category", raw, message)
+            elif len(match.ids) > 1:
+                error = Problem("category", raw, self.msgs["ambiguous_category"] % {"list": names})
+            elif match.found not in self.own:
+                department = self._departments.get(self.category_of[match.found][0], "")
+                error = Problem("category", raw, self.msgs["other_department"] % {"department": department})
             else:
-                category_id = hit[0]
-        found = (category_id, problem)
+                category_id = match.found
+                if match.stage != EXACT:
+                    warning = Problem(
+                        "category", raw, self.msgs["read_as_category"] % {"label": text(raw), "category": names}
+                    )
+        found = (category_id, error, warning)
         if len(self._category_memo) < _MEMO_MAX:
             self._category_memo[key] = found
         return found
@@ -196,15 +245,43 @@ class RosterImporter(Importer):
                 self._date_memo[key] = found
         return found
 
-    def _place_warning(self, township: str, village: str) -> Problem | None:
+    def _place(self, township: str, village: str) -> tuple[str, str, Problem | None]:
+        """The stored township and village the names fit (马蹄乡 → 马蹄藏族乡), with a warning when they are read
+        otherwise than written or not known; a roster never creates a place. Memoised per distinct pair."""
         key = (township, village)
         found = self._place_memo.get(key, _MISSING)
         if found is _MISSING:
-            found = None
-            if township and label_key(township) not in self.townships:
-                found = Problem("township", township, self.msgs["unknown_township"])
-            elif village and (label_key(township), label_key(village)) not in self.villages and township:
-                found = Problem("village", village, self.msgs["unknown_village"])
+            found = (township, village, None)
+            if township:
+                stored, candidates = self.places.township(township)
+                if stored is None:
+                    reason = (
+                        self.msgs["ambiguous_place"] % {"list": "、".join(candidates)}
+                        if candidates
+                        else self.msgs["unknown_township"]
+                    )
+                    found = (township, village, Problem("township", township, reason))
+                else:
+                    warning = None
+                    if stored != township:
+                        warning = Problem(
+                            "township", township, self.msgs["read_as_place"] % {"name": township, "place": stored}
+                        )
+                    place = stored
+                    if village:
+                        stored_village, candidates = self.places.village(stored, village)
+                        if stored_village is None:
+                            reason = (
+                                self.msgs["ambiguous_place"] % {"list": "、".join(candidates)}
+                                if candidates
+                                else self.msgs["unknown_village"]
+                            )
+                            warning = warning or Problem("village", village, reason)
+                        elif stored_village != village:
+                            read_as = self.msgs["read_as_place"] % {"name": village, "place": stored_village}
+                            warning = warning or Problem("village", village, read_as)
+                            village = stored_village
+                    found = (place, village, warning)
             if len(self._place_memo) < _MEMO_MAX:
                 self._place_memo[key] = found
         return found
@@ -227,9 +304,14 @@ class RosterImporter(Importer):
             errors.append(Problem("name", name, self.msgs["long"]))
         else:
             self.name_warning(name, warnings)
-        category_id, problem = self._category(cells[i_cat] if i_cat < n else None)
+        raw_category = cells[i_cat] if i_cat < n else None
+        category_id, problem, category_warning = self._category(raw_category)
         if problem is not None:
             errors.append(problem)
+            if problem.value != "":
+                self.unknown_labels[text(raw_category)] += 1
+        elif category_warning is not None:
+            warnings.append(category_warning)
         raw_from = cells[i_from] if i_from is not None and i_from < n else None
         raw_to = cells[i_to] if i_to is not None and i_to < n else None
         valid_from = self._date(raw_from)
@@ -254,13 +336,18 @@ class RosterImporter(Importer):
         village = text(cells[i_vil]) if i_vil is not None and i_vil < n else ""
         township, village = township[:50], village[:50]
         if township or village:
-            warning = self._place_warning(township, village)
+            township, village, warning = self._place(township, village)
             if warning is not None:
                 warnings.append(warning)
         if errors:
             return None, None, errors, warnings
         row = (line, checked.value, name, category_id, valid_from, valid_to, township, village)
         return row, checked.value, errors, warnings
+
+    def summary_extra(self):
+        # The category labels no category took, most frequent first: the bureau may add one as an alias from the
+        # preview page and validate the same upload again.
+        return {"unknown_categories": [[label, count] for label, count in self.unknown_labels.most_common(50)]}
 
     # -- diff ----------------------------------------------------------------------------------------------
 
@@ -457,26 +544,31 @@ class RosterImporter(Importer):
                 [v],
             )
             # 2. Mark dirty: every change, and unchanged identities whose end date moves.
+            given = given_fields(self, _OPTIONAL_FIELDS)
             dirty = (
                 f"SELECT COALESCE(d.s_id, d.i_id) AS id_number FROM {d} d WHERE {removed} OR {added} "
-                "OR d.i_category_id <> d.category_id OR " + sql_distinct("d.i_valid_to", "d.valid_to")
+                "OR d.i_category_id <> d.category_id"
+                + (" OR " + sql_distinct("d.i_valid_to", "d.valid_to") if "valid_to" in given else "")
             )
             cur.execute(f"SELECT count(*) FROM ({dirty}) x")
             mark_dirty(cur, county_id=county, now=now, select_ids_sql=dirty, count=cur.fetchone()[0])
-            # 3. Unchanged people: follow the file's end date, name and place.
-            cur.execute(
-                "UPDATE subsidies_identity AS i SET valid_to = d.valid_to, name = d.name, "
-                f"township_name = d.township, village_name = d.village FROM {d} d "
-                f"WHERE i.id = d.identity_id AND {both} AND d.i_category_id = d.category_id AND ("
-                + " OR ".join(
-                    sql_distinct(f"d.{a}", f"d.{b}")
-                    for a, b in (
-                        ("i_valid_to", "valid_to"),
-                        ("i_name", "name"),
-                        ("i_township", "township"),
-                        ("i_village", "village"),
-                    )
+            # 3. Unchanged people: follow the file's name, and its end date and place where it has their columns
+            #    (a column the file does not carry keeps what is stored).
+            follow = [("name", "i_name", "name")]
+            follow += [
+                (column, old, new)
+                for field, column, old, new in (
+                    ("valid_to", "valid_to", "i_valid_to", "valid_to"),
+                    ("township", "township_name", "i_township", "township"),
+                    ("village", "village_name", "i_village", "village"),
                 )
+                if field in given
+            ]
+            cur.execute(
+                "UPDATE subsidies_identity AS i SET "
+                + ", ".join(f"{column} = d.{new}" for column, _old, new in follow)
+                + f" FROM {d} d WHERE i.id = d.identity_id AND {both} AND d.i_category_id = d.category_id AND ("
+                + " OR ".join(sql_distinct(f"d.{old}", f"d.{new}") for _column, old, new in follow)
                 + ")"
             )
             # 4. Removed people: certified until the day before the snapshot (or an earlier end date).

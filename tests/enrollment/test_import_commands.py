@@ -40,11 +40,13 @@ def roster(tmp_path, name, rows):
 def test_import_roster_prints_the_diff_against_the_previous_version(tmp_path, civil):
     first = roster(tmp_path, "v1.csv", [[person_id(k), f"人员{k}", "低保对象"] for k in range(3)])
     lines = summary("import_roster", first, department="civil_affairs", date="2024-01-01", county="620721")
+    # The preview first (what the browser shows before its confirm button), then what was committed.
     assert lines == [
         "文件: v1.csv (csv utf-8)",
         "读取行数: 3",
         "通过: 3",
         "未通过: 0",
+        "预计变化: 新增 3  移出 0  变更 0  未变 0  姓名与户籍不一致 0  不在人员登记中 3",
         "已入库: 新增 3  移出 0  变更 0  未变 0",
         "状态: 已入库",
     ]
@@ -70,7 +72,7 @@ def test_import_roster_with_a_bad_row_commits_nothing_and_exits_non_zero(tmp_pat
     out = io.StringIO()
     with pytest.raises(CommandError) as failure:
         call_command("import_roster", bad, department="civil_affairs", date="2024-03-01", county="620721", stdout=out)
-    assert str(failure.value) == "有1行未通过校验：请修改后重新上传文件。 (--skip-bad-rows)"
+    assert str(failure.value) == "有1行未通过校验：名册是完整名单，须整份导入：请修改后重新上传文件。"
     lines = out.getvalue().splitlines()
     assert "未通过: 1" in lines and "状态: 待确认" in lines
     assert any(line.startswith("预计变化: 新增 0  移出 2  变更 0  未变 1") for line in lines)
@@ -191,5 +193,5 @@ def test_import_payments_with_a_bad_amount_exits_non_zero_unless_told_to_skip_it
     assert not Payment.objects.exists()
     lines = summary("import_payments", path, county="620721", skip_bad_rows=True)
     assert "已入库: 新增 1  已导入过 0" in lines and lines[-1] == "状态: 已入库"
-    assert lines[-2].startswith("错误行工作簿: ") and lines[-2].endswith(".xlsx")
+    assert lines[-3].startswith("错误行工作簿: ") and lines[-3].endswith(".xlsx")
     assert Payment.objects.count() == 1

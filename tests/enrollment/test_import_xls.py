@@ -63,37 +63,44 @@ def test_xls_cells_come_typed_with_the_sheets_line_numbers(tmp_path):
 
 
 @pytest.mark.django_db
-def test_a_roster_saved_as_xls_commits_its_good_rows_and_names_the_damaged_one(tmp_path):
+def test_a_roster_saved_as_xls_names_the_damaged_row_and_commits_once_it_is_fixed(tmp_path):
     county = county_ensure(code="620721")
     civil = Department.objects.get(code="civil_affairs")
     Category.objects.create(county=county, code="dibao", name="低保对象", department=civil)
-    path = write_xls(
-        tmp_path / "低保.xls",
-        [
-            ["身份证号码", "姓名", "人员类别", "认定日期"],
-            [person_id(1), "张三", "低保对象", datetime.date(2023, 9, 1)],
-            [person_id(2), "李四", "低保对象", "2023年10月8日"],
-            [person_id(3), "王五", "低保对象", 45000],  # a serial day number in a plain number cell: 2023-03-15
-            [float(person_id(4)), "赵六", "低保对象", datetime.date(2023, 9, 1)],
-        ],
-    )
-    job = import_file(
-        kind=ImportKind.ROSTER,
-        county=county,
-        path=path,
-        department=civil,
-        snapshot_date=datetime.date(2024, 1, 1),
-        skip_rejected=True,
-    )
-    assert job.status == ImportStatus.COMMITTED, job.message
+    rows = [
+        ["身份证号码", "姓名", "人员类别", "认定日期"],
+        [person_id(1), "张三", "低保对象", datetime.date(2023, 9, 1)],
+        [person_id(2), "李四", "低保对象", "2023年10月8日"],
+        [person_id(3), "王五", "低保对象", 45000],  # a serial day number in a plain number cell: 2023-03-15
+        [float(person_id(4)), "赵六", "低保对象", datetime.date(2023, 9, 1)],
+    ]
+
+    def load(name):
+        return import_file(
+            kind=ImportKind.ROSTER,
+            county=county,
+            path=write_xls(tmp_path / name, rows),
+            department=civil,
+            snapshot_date=datetime.date(2024, 1, 1),
+            skip_rejected=True,
+        )
+
+    job = load("低保.xls")
+    # A roster is taken whole: the damaged row is named, and nothing is committed (not even when told to skip).
+    assert job.status == ImportStatus.VALIDATED
     assert (job.rows_accepted, job.rows_rejected) == (3, 1)
     [bad] = job.summary["bad_rows"]
     assert (bad["line"], bad["column"]) == (5, "身份证号码")
     assert bad["reason"] == idnumbers.message("excel_trailing_zeros")
     assert job.error_file.name.endswith(".xlsx")
+    assert not Identity.objects.exists()
+    rows[4][0] = person_id(4)  # the ID typed again as text
+    job = load("低保-改.xls")
+    assert job.status == ImportStatus.COMMITTED, job.message
     starts = dict(Identity.objects.values_list("id_number", "valid_from"))
     assert starts == {
         person_id(1): datetime.date(2023, 9, 1),
         person_id(2): datetime.date(2023, 10, 8),
         person_id(3): datetime.date(2023, 3, 15),
+        person_id(4): datetime.date(2023, 9, 1),
     }

@@ -5,8 +5,8 @@ from django.utils.translation import gettext as _
 
 from enrollment.demo import demo_townships, write_demo
 from enrollment.imports import demo_county_load, demo_policy
+from enrollment.management.county import add_county_argument, county_from_option
 from enrollment.models import Person
-from enrollment.services import county_ensure
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--county", required=True, help="6-digit county code")
+        add_county_argument(parser)
         parser.add_argument("--persons", type=int, default=20000)
         parser.add_argument("--output", default="demo-data")
         parser.add_argument("--damaged-share", type=float, default=0.01)
@@ -27,7 +27,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, county, persons, output, damaged_share, seed, encoding, load, **options):
-        place = county_ensure(code=county)
+        place = county_from_option(county, create="any")
+        county = place.code
         if load and Person.objects.filter(county=place).exists():
             self.stdout.write(_("The demo county already has persons: nothing imported."))
             return

@@ -9,7 +9,6 @@ class Command(ImportCommand):
 
     def add_arguments(self, parser):
         self.add_common_arguments(parser)
-        parser.add_argument("--county", required=True, help="6-digit county code")
 
     def handle(self, *args, file, county, skip_bad_rows, **options):
         self.run_import(county_code=county, path=file, skip_bad_rows=skip_bad_rows)

@@ -1,6 +1,5 @@
 import datetime
 
-from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
@@ -18,7 +17,6 @@ class Command(ImportCommand):
         self.add_common_arguments(parser)
         parser.add_argument("--department", required=True, help="department code, e.g. civil_affairs")
         parser.add_argument("--date", required=True, help="snapshot date YYYY-MM-DD")
-        parser.add_argument("--county", default=getattr(settings, "DEMO_COUNTY", "620721"), help="6-digit county code")
         parser.add_argument(
             "--confirm-removals",
             type=int,
@@ -27,7 +25,7 @@ class Command(ImportCommand):
             "needed when it is more than ROSTER_REMOVAL_CONFIRM_SHARE of them.",
         )
 
-    def handle(self, *args, file, department, date, county, skip_bad_rows, confirm_removals, **options):
+    def handle(self, *args, file, department, date, county, confirm_removals, **options):
         try:
             dept = Department.objects.get(code=department)
         except Department.DoesNotExist as exc:
@@ -39,7 +37,6 @@ class Command(ImportCommand):
         self.run_import(
             county_code=county,
             path=file,
-            skip_bad_rows=skip_bad_rows,
             department=dept,
             snapshot_date=snapshot,
             confirm_removals=confirm_removals,

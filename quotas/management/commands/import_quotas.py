@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from enrollment.services import county_ensure
+from enrollment.management.county import add_county_argument, county_from_option
 from quotas.services import QuotaImportError, quota_table_import
 
 
@@ -12,7 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--county", required=True, help="6-digit county code")
+        add_county_argument(parser)
         parser.add_argument("--year", type=int, required=True, help="benefit year")
         parser.add_argument("--title", default="")
         parser.add_argument("--source", default="", help="the notice the table comes from")
@@ -23,12 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("--create-places", action="store_true", help="create townships/villages not yet known")
 
     def handle(self, *args, file, county, year, title, source, stated_total, township, create_places, **options):
+        place = county_from_option(county, create="known")
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("File not found: %(path)s") % {"path": file})
         try:
             outcome = quota_table_import(
-                county=county_ensure(code=county),
+                county=place,
                 year=year,
                 data=path.read_bytes(),
                 filename=path.name,

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from enrollment.models import County
+from enrollment.management.county import add_county_argument, county_from_option
 from subsidies.transfer_rules import parse_month
 from subsidies.transfers import batch_build
 
@@ -12,7 +12,7 @@ class Command(BaseCommand):
     help = "Build (or rebuild while still drafts) the transfer batches of a county for a month."
 
     def add_arguments(self, parser):
-        parser.add_argument("--county", required=True, help="6-digit county code")
+        add_county_argument(parser)
         parser.add_argument("--month", required=True, help="YYYY-MM")
 
     def handle(self, *args, county, month, **options):
@@ -20,9 +20,7 @@ class Command(BaseCommand):
             first = parse_month(month)
         except ValueError as exc:
             raise CommandError(_("Month must look like 2024-03: %(value)s") % {"value": month}) from exc
-        county_obj = County.objects.filter(code=county).first()
-        if county_obj is None:
-            raise CommandError(_("No county with code %(code)s.") % {"code": county})
+        county_obj = county_from_option(county)
         built = batch_build(county=county_obj, month=first)
         for batch in built.batches:
             self.stdout.write(

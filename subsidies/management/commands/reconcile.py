@@ -3,7 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from enrollment.models import County
+from enrollment.management.county import add_county_argument, county_from_option
 from subsidies.reconcile import ReconciliationError, current_years, reconcile
 
 
@@ -11,7 +11,7 @@ class Command(BaseCommand):
     help = "Reconcile a county's benefit year: incremental (only changed people) unless --full."
 
     def add_arguments(self, parser):
-        parser.add_argument("--county", required=True, help="6-digit county code")
+        add_county_argument(parser)
         parser.add_argument("--year", type=int, default=None, help="default: the county's current policy years")
         parser.add_argument("--as-of", dest="as_of", type=date.fromisoformat, default=None)
         parser.add_argument("--full", action="store_true")
@@ -19,10 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1, help="run the parts on this many threads (PostgreSQL)")
 
     def handle(self, *args, county, year, as_of, full, chunks, workers, **options):
-        try:
-            county_obj = County.objects.get(code=county)
-        except County.DoesNotExist as exc:
-            raise CommandError(_("No county with code %(code)s.") % {"code": county}) from exc
+        county_obj = county_from_option(county)
         years = [year] if year else current_years(county_id=county_obj.pk)
         if not years:
             self.stdout.write(_("%(county)s has no policy yet: nothing to reconcile.") % {"county": county_obj})
