@@ -87,3 +87,47 @@ def test_id_check_character():
     assert rr.id_number_valid("11010519491231002X")
     assert not rr.id_number_valid("110105194912310021")
     assert not rr.id_number_valid("1101051949123100")
+
+
+# 朱集 (seed 002): "2023年2月28日（含）前" is the subsidy deadline; after it only 动态新增 people are subsidised.
+ZHUJI_DIBAO = 4  # seed_rules numbers the seed's categories 1, 2, … in order: 低保对象 is the fourth, 300 yuan
+
+
+def _zhuji_outcome(paid_on: date, certified_from: date = date(2022, 11, 1)):
+    from tests.subsidies.seed_rules import seed_rules
+
+    zhuji = seed_rules("341323")
+    assert zhuji.subsidy_deadline == date(2023, 2, 28)
+    held = [rr.Held(ZHUJI_DIBAO, 10, certified_from)]
+    return rr.outcome_for(zhuji, as_of=date(2023, 4, 1), identities=held, paid=paid((paid_on, "50")))
+
+
+def test_zhuji_pays_the_subsidy_on_the_deadline_day_itself():
+    o = _zhuji_outcome(date(2023, 2, 28))
+    assert (o.status, o.category_id, o.subsidy, o.personal_due, o.flags) == (
+        "enrolled",
+        ZHUJI_DIBAO,
+        Decimal("300"),
+        Decimal("50"),
+        (),
+    )
+
+
+def test_zhuji_refuses_the_subsidy_the_day_after_the_deadline():
+    o = _zhuji_outcome(date(2023, 3, 1))
+    assert (o.status, o.category_id, o.subsidy, o.personal_due, rr.flags_text(o.flags)) == (
+        "underpaid",
+        None,
+        Decimal("0"),
+        Decimal("350"),
+        ";certified_not_enrolled;underpaid;after_deadline;",
+    )
+
+
+def test_zhuji_certified_on_the_deadline_is_not_new_but_the_day_after_is():
+    # Certified on 28 February: not 动态新增, so a payment on 1 March gets nothing.
+    o = _zhuji_outcome(date(2023, 3, 1), certified_from=date(2023, 2, 28))
+    assert (o.subsidy, rr.flags_text(o.flags)) == (Decimal("0"), ";certified_not_enrolled;underpaid;after_deadline;")
+    # Certified on 1 March (after the deadline): subsidised when paying that same day.
+    o = _zhuji_outcome(date(2023, 3, 1), certified_from=date(2023, 3, 1))
+    assert (o.status, o.category_id, o.subsidy, o.flags) == ("enrolled", ZHUJI_DIBAO, Decimal("300"), ())
