@@ -133,3 +133,46 @@ def test_known_area_table_comes_from_stdnum_and_includes_historic_codes():
     areas = ids.known_areas()
     assert {"620721", "110103", "810000", "530381"} <= areas  # 110103 崇文区 ended 2010
     assert "629999" not in areas
+
+
+# One number for each value of the ISO 7064 MOD 11-2 check character, worked out by hand from GB 11643's weights
+# (7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2, remainder → 1 0 X 9 8 7 6 5 4 3 2), plus the standard's own example.
+EVERY_CHECK_CHARACTER = [
+    "620721198001010190",
+    "620721198001010051",
+    "620721198001010182",
+    "620721198001010043",
+    "620721198001010094",
+    "620721198001010035",
+    "620721198001010086",
+    "620721198001010027",
+    "620721198001010078",
+    "620721198001010019",
+    "62072119800101006X",
+    "11010519491231002X",
+]
+CHECK_CHARACTERS = "0123456789X"
+
+
+@pytest.mark.parametrize("number", EVERY_CHECK_CHARACTER)
+def test_every_check_character_is_accepted(number):
+    result = ids.check(number, today=TODAY)
+    assert (result.errors, result.value) == ((), number)
+    assert (
+        ids.make_id(
+            number[:6], datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14])), int(number[14:17])
+        )
+        == number
+    )
+
+
+@pytest.mark.parametrize("number", EVERY_CHECK_CHARACTER)
+@pytest.mark.parametrize("step", [-1, 1])
+def test_a_check_character_wrong_by_one_is_a_checksum_error(number, step):
+    wrong = CHECK_CHARACTERS[(CHECK_CHARACTERS.index(number[-1]) + step) % len(CHECK_CHARACTERS)]
+    assert codes(number[:-1] + wrong) == (("bad_checksum",), ())
+    assert not ids.is_valid(number[:-1] + wrong)
+
+
+def test_the_check_characters_cover_every_value():
+    assert sorted(n[-1] for n in EVERY_CHECK_CHARACTER[:11]) == list(CHECK_CHARACTERS)

@@ -83,12 +83,6 @@ def test_household_partial_needs_both_kinds():
     assert not rr.household_partial(["not_enrolled"])
 
 
-def test_id_check_character():
-    assert rr.id_number_valid("11010519491231002X")
-    assert not rr.id_number_valid("110105194912310021")
-    assert not rr.id_number_valid("1101051949123100")
-
-
 # 朱集 (seed 002): "2023年2月28日（含）前" is the subsidy deadline; after it only 动态新增 people are subsidised.
 ZHUJI_DIBAO = 4  # seed_rules numbers the seed's categories 1, 2, … in order: 低保对象 is the fourth, 300 yuan
 
