@@ -341,3 +341,57 @@ def test_add_months_lands_in_the_right_month(day, months):
     later = rules.add_months(day, months)
     assert (later.year * 12 + later.month) - (day.year * 12 + day.month) == months
     assert later.day <= day.day
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("310", "fixed", "310.00"),
+        ("310.005", "fixed", "310.01"),
+        ("0", "fixed", "0.00"),
+        (" 310 元", "fixed", "310.00"),
+        ("３１０", "fixed", "310.00"),
+        ("\u3000310\u3000", "fixed", "310.00"),
+        ("80%", "percent", "80"),
+        ("80.5%", "percent", "80.5"),
+        ("８０％", "percent", "80"),
+        ("100 %", "percent", "100"),
+    ],
+)
+def test_amount_parse(text, kind, value):
+    amount = rules.amount_parse(text)
+    assert (amount.kind, str(amount.value)) == (kind, value)
+
+
+@pytest.mark.parametrize("text", ["", None, " ", "元", "\u3000"])
+def test_amount_parse_of_nothing_is_no_subsidy(text):
+    assert rules.amount_parse(text) is None
+
+
+@pytest.mark.parametrize("text", ["-1", "-5%", "abc", "%", "NaN", "Infinity", "1,000", "80%%"])
+def test_amount_parse_refuses(text):
+    with pytest.raises(ValueError):
+        rules.amount_parse(text)
+
+
+@pytest.mark.parametrize(
+    ("amount", "label"),
+    [
+        (None, ""),
+        (rules.Amount("fixed", D("310")), "310.00"),
+        (rules.Amount("fixed", D("310.005")), "310.01"),
+        (rules.Amount("percent", D("80")), "80%"),
+        (rules.Amount("percent", D("80.50")), "80.5%"),
+        (rules.Amount("percent", D("80.00")), "80%"),
+        (rules.Amount("percent", D("100")), "100%"),
+        (rules.Amount("percent", D("0.5")), "0.5%"),
+    ],
+)
+def test_amount_label(amount, label):
+    assert rules.amount_label(amount) == label
+
+
+def test_amount_label_reads_back_as_the_same_amount():
+    for text in ["310", "80%", "80.5%", "0"]:
+        amount = rules.amount_parse(text)
+        assert rules.amount_parse(rules.amount_label(amount)) == amount

@@ -18,7 +18,7 @@ def test_the_pipeline_moves_forward_and_a_checker_may_send_back():
         ("exported", "confirmed"),
     }
     assert not tr.can_move("unknown", "checked")
-    assert tr.FROZEN == {"approved", "exported", "confirmed"}
+    assert {"approved", "exported", "confirmed"} == tr.FROZEN
 
 
 @pytest.mark.parametrize(
