@@ -43,14 +43,15 @@ POLICY = DemoPolicy(
 
 
 def _valid_by_stdnum(value: str) -> bool:
-    """The check character by python-stdnum and a real birth date: an oracle independent of enrollment.idnumbers."""
+    """The check character by python-stdnum and a real birth date from 1900 to today: an oracle independent of
+    enrollment.idnumbers (the demo's damage never touches the province or area code)."""
     if len(value) != 18 or not value[:17].isdigit() or calc_check_digit(value) != value[17]:
         return False
     try:
-        datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        born = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return False
-    return True
+    return datetime.date(1900, 1, 1) <= born <= datetime.date.today()
 
 
 def read_csv(path, encoding="gb18030"):
