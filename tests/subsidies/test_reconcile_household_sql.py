@@ -28,8 +28,11 @@ def test_household_flag_written_by_sql_alone_after_other_flags_and_before_after_
     c = sunan.county
     paid = d.person(c, household="H1")  # paid in full: enrolled, no flag of its own
     d.payment(c, paid, "380", date(2023, 10, 1), year=2024)
-    certified = d.person(c, household="H1", relation="子")  # certified, paid nothing
+    certified = d.person(c, household="H1", relation="子")  # certified, paid nothing (now too late for a subsidy)
     d.identity(c, certified, "rural_dibao_1_2", since=date(2023, 1, 1))
+    overpaid = d.person(c, household="H1", relation="父")  # certified, paid the whole standard in time
+    d.identity(c, overpaid, "rural_dibao_1_2", since=date(2023, 1, 1))
+    d.payment(c, overpaid, "380", date(2023, 10, 1), year=2024)
     late = d.person(c, household="H1", relation="女")  # certified, paid their part after the deadline
     d.identity(c, late, "rural_dibao_1_2", since=date(2023, 1, 1))
     d.payment(c, late, "70", date(2023, 11, 15), year=2024)
@@ -42,7 +45,8 @@ def test_household_flag_written_by_sql_alone_after_other_flags_and_before_after_
     reconcile(county=c, year=2024, as_of=date(2024, 3, 1), full=True)
 
     assert flags(sunan, paid) == ";household_partial;"
-    assert flags(sunan, certified) == ";certified_not_enrolled;household_partial;"
+    assert flags(sunan, certified) == ";certified_not_enrolled;household_partial;after_deadline;"
+    assert flags(sunan, overpaid) == ";overpaid;household_partial;"
     assert flags(sunan, late) == ";certified_not_enrolled;underpaid;household_partial;after_deadline;"
     assert [flags(sunan, p) for p in whole] == ["", ""]
-    assert flags(sunan, alone) == ";certified_not_enrolled;"
+    assert flags(sunan, alone) == ";certified_not_enrolled;after_deadline;"
