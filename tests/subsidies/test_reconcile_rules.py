@@ -125,3 +125,32 @@ def test_zhuji_certified_on_the_deadline_is_not_new_but_the_day_after_is():
     # Certified on 1 March (after the deadline): subsidised when paying that same day.
     o = _zhuji_outcome(date(2023, 3, 1), certified_from=date(2023, 3, 1))
     assert (o.status, o.category_id, o.subsidy, o.flags) == ("enrolled", ZHUJI_DIBAO, Decimal("300"), ())
+
+
+def test_flags_text_of_one_and_of_two_flags():
+    assert rr.flags_text(["underpaid"]) == ";underpaid;"
+    assert rr.flags_text(["underpaid", "invalid_id"]) == ";invalid_id;underpaid;"
+    assert rr.flags_text(("after_deadline", "household_partial")) == ";household_partial;after_deadline;"
+
+
+def test_an_identity_is_valid_on_its_first_and_last_day_only():
+    held = rr.Held(DIBAO, 10, date(2024, 1, 1), date(2024, 1, 31))
+    assert [
+        held.valid_on(day) for day in (date(2023, 12, 31), date(2024, 1, 1), date(2024, 1, 31), date(2024, 2, 1))
+    ] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    assert rr.Held(DIBAO, 10, date(2024, 1, 1)).valid_on(date(2099, 12, 31))
+
+
+def test_payments_complete_on_the_day_the_running_total_reaches_the_due():
+    two = paid((date(2023, 10, 1), "200"), (date(2023, 10, 5), "180"), (date(2023, 10, 9), "5"))
+    assert two.completed_on(Decimal("380")) == date(2023, 10, 5)  # exactly the due, on the second payment
+    assert two.completed_on(Decimal("200")) == date(2023, 10, 1)
+    assert two.completed_on(Decimal("386")) is None
+    assert two.full_payments(Decimal("180")) == 2  # 200 and 180 (equal counts), not 5
+    assert two.full_payments(Decimal("201")) == 0
+    assert rr.NO_PAYMENT.full_payments(Decimal("1")) == 0

@@ -395,3 +395,32 @@ def test_amount_label_reads_back_as_the_same_amount():
     for text in ["310", "80%", "80.5%", "0"]:
         amount = rules.amount_parse(text)
         assert rules.amount_parse(rules.amount_label(amount)) == amount
+
+
+def test_within_grace_counts_from_the_event_day():
+    event = date(2024, 3, 31)
+    assert rules.within_grace(event, event, grace=3, unit="months")
+    assert not rules.within_grace(event, date(2024, 3, 30), grace=3, unit="months")
+    assert not rules.within_grace(event, date(2024, 3, 30), grace=None, unit="months")
+    assert rules.within_grace(event, date(2024, 6, 30), grace=3, unit="months")  # the month end: 30 June
+    assert not rules.within_grace(event, date(2024, 7, 1), grace=3, unit="months")
+    assert rules.within_grace(event, date(2024, 4, 30), grace=30, unit="days")
+    assert not rules.within_grace(event, date(2024, 5, 1), grace=30, unit="days")
+
+
+def test_fiscal_split_follows_the_level_order_whatever_the_input_order():
+    policy = rules.PolicyRules(
+        year=2024,
+        collection_start=date(2023, 9, 1),
+        collection_end=date(2023, 12, 31),
+        fiscal_subsidy=D(640),
+        tiers={1: rules.TierRule(1, D(380))},
+        categories={},
+        fiscal_shares=(
+            rules.FiscalShareRule("county", None, D("64")),
+            rules.FiscalShareRule("central", D("80"), None),
+            rules.FiscalShareRule("province", None, D("64")),
+        ),
+    )
+    split = rules.fiscal_split(policy)
+    assert list(split.items()) == [("central", D("512.00")), ("province", D("64.00")), ("county", D("64.00"))]
