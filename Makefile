@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/subsidy
 DEMO_COUNTY ?= 620721
 DEMO_PERSONS ?= 20000
 
-.PHONY: run test venv install checks messages demo test-postgres test-sqlite browser clean
+.PHONY: run test venv install checks messages demo test-postgres test-sqlite browser clean mutants
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -48,6 +48,11 @@ messages: venv
 	$(MANAGE) makemessages -l zh_Hans --no-obsolete --no-location --no-wrap --ignore '.venv/*' --ignore 'accounts/*.py' \
 		--ignore 'enrollment/*.py' --ignore 'subsidies/*.py' --ignore 'quotas/*.py' --ignore 'tests/*' --ignore 'bench/*'
 	$(MANAGE) compilemessages --ignore .venv
+
+## make mutants: mutation testing (mutmut) of the pure rule modules against their database-free tests; slow, not
+## part of make test. Ends with "N killed, M survived"; equivalent mutants are listed in tests/mutants-equivalent.txt.
+mutants: venv
+	$(BIN)/python scripts/mutants
 
 browser:
 	scripts/ensure-chromium

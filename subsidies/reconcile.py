@@ -33,6 +33,7 @@ from django.db.models import Count, F
 from django.db.models.functions import Least
 from django.utils import timezone
 
+from enrollment import idnumbers
 from enrollment.dbstats import refresh_statistics
 from enrollment.models import County, Township, Village
 
@@ -745,7 +746,7 @@ class _Part:
                     name = first[1]
                     township_id, village_id = _place(places, first[2], first[3])
                     student, warning, birth, mismatch = False, "", None, False
-                    invalid = not rr.id_number_valid(id_number)
+                    invalid = not idnumbers.check(id_number).ok
                 outcome = rr.outcome_for(
                     policy,
                     as_of=as_of,

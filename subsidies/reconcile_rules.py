@@ -419,14 +419,3 @@ def household_partial(statuses: Iterable[str]) -> bool:
     """Some members of the household enrolled and some not (flagged only where enrolment is by household)."""
     seen = {status in ENROLLED_STATUSES for status in statuses}
     return len(seen) == 2
-
-
-def id_number_valid(id_number: str) -> bool:
-    """ISO 7064 MOD 11-2 check of an 18-character resident ID number (the register's importer does the full check)."""
-    if len(id_number) != 18 or not id_number[:17].isdigit():
-        return False
-    total = sum(int(c) * w for c, w in zip(id_number[:17], _WEIGHTS, strict=True))
-    return "10X98765432"[total % 11] == id_number[17]
-
-
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -205,8 +205,6 @@ def utf16_csv_without_bom() -> bytes:
     return "\r\n".join(",".join(r) for r in register_rows(GOOD_ID)).encode("utf-16-le")
 
 
-TOMORROW = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
-
 # Damaged ID numbers (SPEC §3) and the reason the user must be told.
 BAD_IDS = {
     "id_excel_scientific": ("6.20721E+17", "科学计数"),

@@ -44,13 +44,23 @@ def test_every_demo_user_can_log_in_with_the_printed_password(client):
         client.post(reverse("logout"))
 
 
-def test_create_demo_users_command_prints_passwords():
+def test_create_demo_users_command_prints_passwords(client):
     from io import StringIO
 
     out = StringIO()
     call_command("create_demo_users", county="620721", stdout=out)
-    text = out.getvalue()
-    assert "bureau" in text and "minzheng" in text and "xiangzhen" in text
+    title, *lines = out.getvalue().splitlines()
+    assert title == "演示用户（每次运行都会重新生成密码）："
+    printed = {line.split()[0]: line.split()[1] for line in lines}
+    staff = set(StaffProfile.objects.values_list("user__username", flat=True))
+    assert set(printed) == staff and {"bureau", "minzheng", "xiangzhen"} <= staff
+    # Each printed password logs its user in (and so is the password, not a placeholder).
+    for username, password in printed.items():
+        response = client.post(reverse("login"), {"username": username, "password": password})
+        assert (response.status_code, response.url) == (302, reverse("home")), username
+        client.post(reverse("logout"))
+        wrong = client.post(reverse("login"), {"username": username, "password": password + "x"})
+        assert wrong.status_code == 200, username
 
 
 def test_reference_departments_are_loaded():

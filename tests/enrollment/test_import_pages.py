@@ -1,6 +1,7 @@
 """The import pages: upload → preview → confirm → result, scoped by role; templates with text IDs and drop-downs."""
 
 import io
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -13,6 +14,7 @@ from accounts.services import staff_user_create
 from enrollment.models import ImportJob, ImportStatus
 from enrollment.services import county_ensure
 from subsidies.models import Category, Department, Identity
+from tests.pages import facts, tables
 
 from .importfiles import person_id
 
@@ -36,6 +38,9 @@ def setup():
             username=key, password="x-Pass-12345", role=role, county=county, department=dept
         ).user
     return county, civil, users
+
+
+PREVIEW_COUNTS = ("读取行数", "通过", "未通过", "有警告的行", "新增", "移出", "变更", "未变", "不在人员登记中")
 
 
 def client_for(user):
@@ -67,7 +72,20 @@ def test_department_uploads_its_roster_previews_and_confirms(setup, django_captu
     assert response.status_code == 302 and response.url == reverse("enrollment:import_detail", args=[job.pk])
     assert job.status == ImportStatus.VALIDATED  # eager task in tests
     page = c.get(response.url).content.decode()
-    assert "确认" in page and "2" in page
+    shown = dict(facts(page))
+    assert {k: shown.get(k) for k in PREVIEW_COUNTS} == {
+        "读取行数": "2",
+        "通过": "2",
+        "未通过": "0",
+        "有警告的行": "0",
+        "新增": "2",
+        "移出": "0",
+        "变更": "0",
+        "未变": "0",
+        "不在人员登记中": "2",
+    }
+    assert (shown["状态"], shown["部门"], shown["名册日期"]) == ("待确认", "民政", "2024-01-01")
+    assert '<button type="submit">确认导入</button>' in page
     status = c.get(reverse("enrollment:import_status", args=[job.pk])).json()
     assert status["status"] == "validated" and not status["running"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -75,7 +93,10 @@ def test_department_uploads_its_roster_previews_and_confirms(setup, django_captu
     job.refresh_from_db()
     assert job.status == ImportStatus.COMMITTED
     assert Identity.objects.count() == 2
-    assert c.get(reverse("subsidies:roster_versions")).status_code == 200
+    (versions,) = tables(c.get(reverse("subsidies:roster_versions")).content.decode())
+    assert versions[0][:8] == ["版本", "部门", "名册日期", "人数", "新增", "移出", "类别变更", "未变"]
+    assert versions[1:][0][:9] == ["1", "民政", "2024-01-01", "2", "2", "0", "0", "0", "civil"]
+    assert len(versions) == 2
     version = job.roster_version
     detail = c.get(reverse("subsidies:roster_version", args=[version.pk])).content.decode()
     assert "甲" in detail
@@ -123,7 +144,19 @@ def test_roster_with_rejected_rows_cannot_be_confirmed(setup, django_capture_on_
         )
     job = ImportJob.objects.get()
     page = c.get(reverse("enrollment:import_detail", args=[job.pk])).content.decode()
-    assert "6.20721E+17" not in page or "Excel" in page
+    shown = dict(facts(page))
+    assert (shown["读取行数"], shown["通过"], shown["未通过"]) == ("2", "1", "1")
+    (rejected,) = tables(page)
+    assert rejected == [
+        ["行号", "列", "值", "问题说明"],
+        [
+            "3",
+            "身份证号码",
+            "6.2072*E+17",
+            "身份证号码已被Excel损坏（显示为科学计数法，如6.20721E+17）：请将该列设置为文本格式后重新录入号码。",
+        ],
+    ]
+    assert '<button type="submit">确认导入</button>' not in page  # a roster with rejected rows cannot be confirmed
     c.post(reverse("enrollment:import_confirm", args=[job.pk]), {"skip_rejected": "1"})
     job.refresh_from_db()
     assert job.status == ImportStatus.VALIDATED and not Identity.objects.exists()
@@ -144,7 +177,20 @@ def test_roster_template_has_text_id_column_and_category_drop_down(setup):
     validations = ws.data_validations.dataValidation
     assert validations and "人员类别" in validations[0].formula1
     assert [r[0].value for r in book["人员类别"].iter_rows()] == ["低保对象", "特困人员"]
-    assert client_for(users["bureau"]).get(reverse("enrollment:import_template", args=["payments"])).status_code == 200
+    payments = client_for(users["bureau"]).get(reverse("enrollment:import_template", args=["payments"]))
+    assert payments["Content-Disposition"] == "attachment; filename*=UTF-8''" + quote("税务缴费明细导入模板.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(payments.content))
+    ws = book["数据"]
+    assert [c.value for c in ws[1]][:7] == [
+        "身份证号码",
+        "姓名",
+        "缴费年度",
+        "缴费金额",
+        "缴费日期",
+        "档次",
+        "缴费渠道",
+    ]
+    assert ws["A2"].number_format == "@"
 
 
 def upload_roster(c, civil, rows, day, django_capture_on_commit_callbacks):

@@ -240,9 +240,14 @@ def test_payments_import_is_idempotent_and_validates_each_field(tmp_path, county
 def test_commands_print_a_summary_and_fail_when_nothing_committed(tmp_path, county):
     path = write_csv(tmp_path / "r.csv", [REGISTER_HEADER, *register_rows(3), ["123", "坏", "", "", "", ""]])
     out = io.StringIO()
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError) as refused:
         call_command("import_register", str(path), county="620721", stdout=out)
-    assert "3" in out.getvalue() and not Person.objects.exists()
+    lines = [line.strip() for line in out.getvalue().splitlines()]
+    counts = dict(line.split(": ", 1) for line in lines if line.split(": ", 1)[0] in {"读取行数", "通过", "未通过"})
+    assert counts == {"读取行数": "4", "通过": "3", "未通过": "1"}
+    assert "1  身份证号码应为18位（老号码为15位）。" in lines
+    assert str(refused.value).startswith("有1行未通过校验")
+    assert not Person.objects.exists()
     out = io.StringIO()
     call_command("import_register", str(path), county="620721", skip_bad_rows=True, stdout=out)
     assert Person.objects.count() == 3

@@ -216,7 +216,10 @@ def test_evidence_over_10_mb_is_refused(client, place, cases):
     login(client, "xz", Role.TOWNSHIP, county, township=town_a)
     upload = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024))
     response = client.post(reverse("quotas:case_edit", args=[own.pk]), {"reason": "working", "evidence": upload})
-    assert "最大允许 10 MB" in response.content.decode()
+    assert response.status_code == 200
+    assert "佐证材料文件大小为 10.0 MB，最大允许 10 MB。" in response.content.decode()
+    own.refresh_from_db()
+    assert (own.evidence.name, own.reason, own.status) == ("", "", CaseStatus.OPEN)
 
 
 def test_closing_needs_a_reason(client, place, cases):
@@ -224,9 +227,10 @@ def test_closing_needs_a_reason(client, place, cases):
     own, _ = cases
     login(client, "xz", Role.TOWNSHIP, county, township=town_a)
     response = client.post(reverse("quotas:case_edit", args=[own.pk]), {"close": "on"})
-    assert "办结前请选择未参保原因" in response.content.decode()
+    assert response.status_code == 200
+    assert "办结前请选择未参保原因。" in response.content.decode()
     own.refresh_from_db()
-    assert own.status == CaseStatus.OPEN
+    assert (own.status, own.reason, own.closed_at) == (CaseStatus.OPEN, "", None)
 
 
 def test_auditors_read_cases_but_cannot_record(client, place, cases):

@@ -1,5 +1,6 @@
 """Rates, ranks, the bottom-three-twice flag (朱集 约谈), work fund and coverage: pure functions."""
 
+from decimal import Decimal
 from decimal import Decimal as D
 
 from quotas import ranking
@@ -72,3 +73,21 @@ def test_work_fund_is_enrolled_times_the_amount_per_person():
 def test_coverage_rate_has_no_value_without_certified_people():
     assert ranking.coverage_rate(9, 10) == D("0.9000")
     assert ranking.coverage_rate(0, 0) is None
+
+
+def test_rates_of_one_and_halves_rounded_up_at_the_fourth_place():
+    assert ranking.completion_rate(1, 1) == Decimal("1.0000")
+    assert ranking.completion_rate(0, 1) == Decimal("0.0000")
+    assert ranking.coverage_rate(1, 1) == Decimal("1.0000")
+    assert ranking.coverage_rate(0, 1) == Decimal("0.0000")
+    # 1 / 20000 = 0.00005 exactly: half up gives 0.0001 (the default half-even would give 0.0000).
+    assert str(ranking.completion_rate(1, 20000)) == "0.0001"
+    assert str(ranking.coverage_rate(1, 20000)) == "0.0001"
+    assert str(ranking.completion_rate(3, 20000)) == "0.0002"
+
+
+def test_bottom_is_three_by_default_and_n_is_passed_on():
+    rates = {k: Decimal(v) for k, v in {"a": "0.1", "b": "0.2", "c": "0.3", "d": "0.4", "e": "0.5"}.items()}
+    assert ranking.bottom(rates) == {"a", "b", "c"}
+    assert ranking.flagged_bottom_consecutive([rates, rates], n=2) == {"a", "b"}
+    assert ranking.flagged_bottom_consecutive([rates, rates], n=4) == {"a", "b", "c", "d"}

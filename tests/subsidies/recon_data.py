@@ -8,10 +8,10 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.management import call_command
+from stdnum.cn.ric import calc_check_digit
 
 from enrollment.models import County, Household, Payment, Person, Township, Village
 from subsidies.models import Category, Identity, Policy, RosterVersion
-from subsidies.reconcile_rules import _WEIGHTS
 
 _seq = itertools.count(1)
 
@@ -20,8 +20,7 @@ def id_number(*, area: str = "620721", born: str = "19800101", seq: int | None =
     """A valid 18-character resident ID number (correct check character)."""
     seq = next(_seq) if seq is None else seq
     body = f"{area}{born}{seq % 1000:03d}"
-    total = sum(int(c) * w for c, w in zip(body, _WEIGHTS, strict=True))
-    return body + "10X98765432"[total % 11]
+    return body + calc_check_digit(body + "0")
 
 
 def seeded(code: str, year: int) -> Policy:

@@ -8,12 +8,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import Role
 from accounts.services import staff_user_create
 from subsidies.models import Department, ReconciliationResult, ReconciliationRun, RunStatus
 from subsidies.reconcile import reconcile
+from tests.pages import facts, tables
 
 from . import recon_data as d
 
@@ -129,9 +131,42 @@ def test_run_now_is_for_the_bureau(client, county_data):
     run.refresh_from_db()
     assert run.full and run.started_by.username == "b1"
     page = client.get(run.get_absolute_url())
-    assert page.status_code == 200 and "对账" in page.content.decode()
-    history = client.get(reverse("subsidies:reconciliation_runs")).content.decode()
-    assert "b1" in history
+    shown = dict(facts(page.content.decode()))
+    assert shown.pop("开始时间") == f"{timezone.localtime(run.started_at):%Y-%m-%d %H:%M:%S}"
+    assert shown == {
+        "状态": "运行中 0% 0/10",
+        "全量对账": "全量",
+        "截至日期": f"{run.as_of:%Y-%m-%d}",
+        "发起人": "b1",
+        "完成时间": "—",
+        "重新计算人数": "0",
+        "变更结果数": "0",
+    }
+    (history,) = tables(client.get(reverse("subsidies:reconciliation_runs")).content.decode())
+    assert history[0] == [
+        "开始时间",
+        "待遇享受年度",
+        "截至日期",
+        "全量对账",
+        "发起人",
+        "状态",
+        "重新计算人数",
+        "变更结果数",
+        "各状态人数",
+        "用时",
+    ]
+    assert history[1][1:] == ["2024", f"{run.as_of:%Y-%m-%d}", "全量", "b1", "运行中 0%", "0", "0", "", "—"]
+    assert history[2][1:] == [
+        "2024",
+        "2024-03-01",
+        "全量",
+        "自动",
+        "已完成",
+        "3",
+        "3",
+        "代缴参保 0，已参保 1，欠缴 0，未参保 2",
+        history[2][9],
+    ]
 
 
 def test_run_now_finishes_on_commit(client, county_data, django_capture_on_commit_callbacks):

@@ -83,7 +83,74 @@ def test_household_partial_needs_both_kinds():
     assert not rr.household_partial(["not_enrolled"])
 
 
-def test_id_check_character():
-    assert rr.id_number_valid("11010519491231002X")
-    assert not rr.id_number_valid("110105194912310021")
-    assert not rr.id_number_valid("1101051949123100")
+# 朱集 (seed 002): "2023年2月28日（含）前" is the subsidy deadline; after it only 动态新增 people are subsidised.
+ZHUJI_DIBAO = 4  # seed_rules numbers the seed's categories 1, 2, … in order: 低保对象 is the fourth, 300 yuan
+
+
+def _zhuji_outcome(paid_on: date, certified_from: date = date(2022, 11, 1)):
+    from tests.subsidies.seed_rules import seed_rules
+
+    zhuji = seed_rules("341323")
+    assert zhuji.subsidy_deadline == date(2023, 2, 28)
+    held = [rr.Held(ZHUJI_DIBAO, 10, certified_from)]
+    return rr.outcome_for(zhuji, as_of=date(2023, 4, 1), identities=held, paid=paid((paid_on, "50")))
+
+
+def test_zhuji_pays_the_subsidy_on_the_deadline_day_itself():
+    o = _zhuji_outcome(date(2023, 2, 28))
+    assert (o.status, o.category_id, o.subsidy, o.personal_due, o.flags) == (
+        "enrolled",
+        ZHUJI_DIBAO,
+        Decimal("300"),
+        Decimal("50"),
+        (),
+    )
+
+
+def test_zhuji_refuses_the_subsidy_the_day_after_the_deadline():
+    o = _zhuji_outcome(date(2023, 3, 1))
+    assert (o.status, o.category_id, o.subsidy, o.personal_due, rr.flags_text(o.flags)) == (
+        "underpaid",
+        None,
+        Decimal("0"),
+        Decimal("350"),
+        ";certified_not_enrolled;underpaid;after_deadline;",
+    )
+
+
+def test_zhuji_certified_on_the_deadline_is_not_new_but_the_day_after_is():
+    # Certified on 28 February: not 动态新增, so a payment on 1 March gets nothing.
+    o = _zhuji_outcome(date(2023, 3, 1), certified_from=date(2023, 2, 28))
+    assert (o.subsidy, rr.flags_text(o.flags)) == (Decimal("0"), ";certified_not_enrolled;underpaid;after_deadline;")
+    # Certified on 1 March (after the deadline): subsidised when paying that same day.
+    o = _zhuji_outcome(date(2023, 3, 1), certified_from=date(2023, 3, 1))
+    assert (o.status, o.category_id, o.subsidy, o.flags) == ("enrolled", ZHUJI_DIBAO, Decimal("300"), ())
+
+
+def test_flags_text_of_one_and_of_two_flags():
+    assert rr.flags_text(["underpaid"]) == ";underpaid;"
+    assert rr.flags_text(["underpaid", "invalid_id"]) == ";invalid_id;underpaid;"
+    assert rr.flags_text(("after_deadline", "household_partial")) == ";household_partial;after_deadline;"
+
+
+def test_an_identity_is_valid_on_its_first_and_last_day_only():
+    held = rr.Held(DIBAO, 10, date(2024, 1, 1), date(2024, 1, 31))
+    assert [
+        held.valid_on(day) for day in (date(2023, 12, 31), date(2024, 1, 1), date(2024, 1, 31), date(2024, 2, 1))
+    ] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    assert rr.Held(DIBAO, 10, date(2024, 1, 1)).valid_on(date(2099, 12, 31))
+
+
+def test_payments_complete_on_the_day_the_running_total_reaches_the_due():
+    two = paid((date(2023, 10, 1), "200"), (date(2023, 10, 5), "180"), (date(2023, 10, 9), "5"))
+    assert two.completed_on(Decimal("380")) == date(2023, 10, 5)  # exactly the due, on the second payment
+    assert two.completed_on(Decimal("200")) == date(2023, 10, 1)
+    assert two.completed_on(Decimal("386")) is None
+    assert two.full_payments(Decimal("180")) == 2  # 200 and 180 (equal counts), not 5
+    assert two.full_payments(Decimal("201")) == 0
+    assert rr.NO_PAYMENT.full_payments(Decimal("1")) == 0

@@ -4,6 +4,7 @@ the trigger after an import, the commands and the CSV layout."""
 import csv
 import io
 import random
+import re
 import time
 from datetime import date, timedelta
 
@@ -208,7 +209,13 @@ def test_commands_reconcile_and_export_the_fixed_csv_layout(tmp_path):
     d.identity(c, q, "rural_dibao_3_4", since=date(2023, 1, 1))
     out = io.StringIO()
     call_command("reconcile", county="620721", year=2024, as_of="2024-03-01", full=True, stdout=out)
-    assert "620721" in out.getvalue()
+    first, *counts = out.getvalue().splitlines()
+    assert re.fullmatch(
+        r"已对账 肃南裕固族自治县（620721） 2024 年度（截至 2024-03-01）："
+        r"重新计算 2 人，变更结果 2 条，用时 \d+\.\d 秒。",
+        first,
+    ), first
+    assert counts == ["  proxy_enrolled: 0", "  enrolled: 1", "  underpaid: 0", "  not_enrolled: 1"]
     target = tmp_path / "r.csv"
     call_command("export_reconciliation", county="620721", year=2024, output=str(target), stdout=io.StringIO())
     raw = target.read_bytes()

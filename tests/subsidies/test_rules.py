@@ -341,3 +341,86 @@ def test_add_months_lands_in_the_right_month(day, months):
     later = rules.add_months(day, months)
     assert (later.year * 12 + later.month) - (day.year * 12 + day.month) == months
     assert later.day <= day.day
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("310", "fixed", "310.00"),
+        ("310.005", "fixed", "310.01"),
+        ("0", "fixed", "0.00"),
+        (" 310 元", "fixed", "310.00"),
+        ("３１０", "fixed", "310.00"),
+        ("\u3000310\u3000", "fixed", "310.00"),
+        ("80%", "percent", "80"),
+        ("80.5%", "percent", "80.5"),
+        ("８０％", "percent", "80"),
+        ("100 %", "percent", "100"),
+    ],
+)
+def test_amount_parse(text, kind, value):
+    amount = rules.amount_parse(text)
+    assert (amount.kind, str(amount.value)) == (kind, value)
+
+
+@pytest.mark.parametrize("text", ["", None, " ", "元", "\u3000"])
+def test_amount_parse_of_nothing_is_no_subsidy(text):
+    assert rules.amount_parse(text) is None
+
+
+@pytest.mark.parametrize("text", ["-1", "-5%", "abc", "%", "NaN", "Infinity", "1,000", "80%%"])
+def test_amount_parse_refuses(text):
+    with pytest.raises(ValueError):
+        rules.amount_parse(text)
+
+
+@pytest.mark.parametrize(
+    ("amount", "label"),
+    [
+        (None, ""),
+        (rules.Amount("fixed", D("310")), "310.00"),
+        (rules.Amount("fixed", D("310.005")), "310.01"),
+        (rules.Amount("percent", D("80")), "80%"),
+        (rules.Amount("percent", D("80.50")), "80.5%"),
+        (rules.Amount("percent", D("80.00")), "80%"),
+        (rules.Amount("percent", D("100")), "100%"),
+        (rules.Amount("percent", D("0.5")), "0.5%"),
+    ],
+)
+def test_amount_label(amount, label):
+    assert rules.amount_label(amount) == label
+
+
+def test_amount_label_reads_back_as_the_same_amount():
+    for text in ["310", "80%", "80.5%", "0"]:
+        amount = rules.amount_parse(text)
+        assert rules.amount_parse(rules.amount_label(amount)) == amount
+
+
+def test_within_grace_counts_from_the_event_day():
+    event = date(2024, 3, 31)
+    assert rules.within_grace(event, event, grace=3, unit="months")
+    assert not rules.within_grace(event, date(2024, 3, 30), grace=3, unit="months")
+    assert not rules.within_grace(event, date(2024, 3, 30), grace=None, unit="months")
+    assert rules.within_grace(event, date(2024, 6, 30), grace=3, unit="months")  # the month end: 30 June
+    assert not rules.within_grace(event, date(2024, 7, 1), grace=3, unit="months")
+    assert rules.within_grace(event, date(2024, 4, 30), grace=30, unit="days")
+    assert not rules.within_grace(event, date(2024, 5, 1), grace=30, unit="days")
+
+
+def test_fiscal_split_follows_the_level_order_whatever_the_input_order():
+    policy = rules.PolicyRules(
+        year=2024,
+        collection_start=date(2023, 9, 1),
+        collection_end=date(2023, 12, 31),
+        fiscal_subsidy=D(640),
+        tiers={1: rules.TierRule(1, D(380))},
+        categories={},
+        fiscal_shares=(
+            rules.FiscalShareRule("county", None, D("64")),
+            rules.FiscalShareRule("central", D("80"), None),
+            rules.FiscalShareRule("province", None, D("64")),
+        ),
+    )
+    split = rules.fiscal_split(policy)
+    assert list(split.items()) == [("central", D("512.00")), ("province", D("64.00")), ("county", D("64.00"))]

@@ -70,3 +70,64 @@ def test_concurrent_builds_of_two_months_pay_each_person_once(require_postgres):
     )
     assert TransferLine.objects.count() == 20
     assert TransferLine.objects.values("id_number").distinct().count() == 20
+
+
+def test_a_line_inserted_meanwhile_by_another_connection_is_met_by_the_unique_index(require_postgres):
+    """Another county's build holds an uncommitted line for a shared person while this county's build inserts: the
+    anti-join cannot see that line, the plain INSERT waits on the unique index, and once the other transaction
+    commits the build skips the person (ON CONFLICT fallback) instead of failing or paying twice."""
+    import time
+
+    from django.db import transaction
+
+    from enrollment.services import county_ensure
+
+    from .transfers_helpers import id_number
+
+    c, other = county(), county_ensure(code="141181")
+    tekun, _, _ = categories(c)
+    assistance, _ = funds()
+    shared = id_number()
+    result(
+        c,
+        status="proxy_enrolled",
+        category=tekun,
+        fund=assistance,
+        subsidy="380",
+        enrolled_on=date(2024, 3, 2),
+        idn=shared,
+    )
+    mine = [
+        result(c, status="proxy_enrolled", category=tekun, fund=assistance, subsidy="380", enrolled_on=date(2024, 3, d))
+        for d in (3, 4, 5)
+    ]
+    result(
+        other,
+        status="proxy_enrolled",
+        category=tekun,
+        fund=assistance,
+        subsidy="380",
+        enrolled_on=date(2024, 3, 1),
+        idn=shared,
+    )
+    holding, waited = threading.Event(), {}
+
+    def other_county():
+        with transaction.atomic():
+            assert batch_build(county=other, month=date(2024, 3, 1)).lines == 1
+            holding.set()
+            time.sleep(3)  # the line for `shared` stays uncommitted while the other build inserts
+
+    def this_county():
+        assert holding.wait(timeout=30)
+        started = time.monotonic()
+        batch_build(county=c, month=date(2024, 3, 1))
+        waited["seconds"] = time.monotonic() - started
+
+    _run_at_once([other_county, this_county])
+
+    assert waited["seconds"] > 1  # the insert really waited for the other transaction
+    lines = {(line.id_number, line.batch.county_id) for line in TransferLine.objects.select_related("batch")}
+    assert lines == {(shared, other.pk), *((r.id_number, c.pk) for r in mine)}
+    assert TransferBatch.objects.get(county=c).lines_count == 3
+    assert TransferBatch.objects.get(county=other).lines_count == 1
