@@ -45,6 +45,9 @@ logger = logging.getLogger(__name__)
 CHUNK_NO_TOWNSHIP = "none"  # register people without a township
 CHUNK_ROSTER = "roster"  # roster people missing from the register
 FEN = Decimal("0.01")
+# work_mem of a part's transaction (sorts and hashes of a township's rows in memory). No plan depends on it: the
+# plan guards (tests/subsidies/test_reconcile_plans.py) check every statement at 64 kB.
+PART_WORK_MEM = "128MB"
 ZERO = Decimal("0.00")
 
 # Columns written for each result, in COPY order.
@@ -361,7 +364,8 @@ class _Part:
             if self.postgres:
                 # Results are derived data, recomputed by the next run: no need to wait for the WAL flush.
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                cursor.execute("SET LOCAL work_mem TO '128MB'")
+                if PART_WORK_MEM:
+                    cursor.execute("SELECT set_config('work_mem', %s, true)", [PART_WORK_MEM])
             self._create_temp_tables()
             dirty = self._take_dirty()
             if self.run.full:
@@ -385,15 +389,16 @@ class _Part:
                     self._simple_in_sql(
                         "SELECT id_number FROM recon_extra", [], person_where=None, write=not self.run.full
                     )
-                rest = " AND id_number NOT IN (SELECT id_number FROM recon_out)"
-                write_sql = f"SELECT id_number FROM ({write_sql}) w WHERE true{rest}"
+                write_sql = f"SELECT id_number FROM ({write_sql}) w WHERE true{_not_done_in_sql('w')}"
                 in_sql_ids = set() if self.run.full else self._ids_in_sql()
             else:
-                rest, in_sql_ids = "", set()
+                in_sql_ids = set()
+            # The rest goes through Python: people not done in SQL above.
+            rest = _not_done_in_sql if in_sql else _nothing_done_in_sql
             persons_filter = None
             if self.run.full:
                 where, params = self._person_filter()
-                persons_filter = (where + rest, params)
+                persons_filter = (where + rest("enrollment_person"), params)
             inputs = self._load(write_sql, write_params, persons_filter=persons_filter)
             write_ids = set(inputs.persons) | set(inputs.identities)
             if not self.run.full:
@@ -401,7 +406,7 @@ class _Part:
                 write_ids = {i for i in dirty if i in inputs.persons or i in inputs.identities}
             extra_ids: set[str] = set()
             if extras:
-                extra = self._load(f"SELECT id_number FROM recon_extra WHERE true{rest}", [])
+                extra = self._load(f"SELECT id_number FROM recon_extra WHERE true{rest('recon_extra')}", [])
                 inputs.persons.update(extra.persons)
                 inputs.paid.update(extra.paid)
                 inputs.identities.update(extra.identities)
@@ -569,7 +574,10 @@ class _Part:
             clauses.append(f"id_number IN (SELECT id_number FROM enrollment_person WHERE {person_sql})")
             params += person_params
         if self.roster:
-            clauses.append("id_number NOT IN (SELECT id_number FROM enrollment_person WHERE county_id = %s)")
+            clauses.append(
+                "NOT EXISTS (SELECT 1 FROM enrollment_person p"
+                " WHERE p.county_id = %s AND p.id_number = subsidies_dirtyperson.id_number)"
+            )
             params.append(self.county_id)
         if not clauses:
             return []
@@ -614,7 +622,7 @@ class _Part:
                 WHERE m.county_id = %s
                   AND m.household_id IN (SELECT household_id FROM enrollment_person
                                          WHERE county_id = %s AND household_id IS NOT NULL AND id_number IN ({ids_sql}))
-                  AND m.id_number NOT IN ({ids_sql})
+                  AND NOT EXISTS (SELECT 1 FROM ({ids_sql}) x WHERE x.id_number = m.id_number)
                 """,
                 [self.county_id, self.county_id, *ids_params, *ids_params],
             )
@@ -963,6 +971,16 @@ class _Part:
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NULL = "\\N"
+
+
+def _not_done_in_sql(table: str) -> str:
+    """A condition on `table`'s ID numbers: not among the rows the SQL path computed (an anti-join, never
+    `NOT IN (subquery)`, which past work_mem compares every row with every other)."""
+    return f" AND NOT EXISTS (SELECT 1 FROM recon_out o WHERE o.id_number = {table}.id_number)"
+
+
+def _nothing_done_in_sql(table: str) -> str:
+    return ""
 
 
 def _copy_line(row: tuple, text: dict) -> str:
