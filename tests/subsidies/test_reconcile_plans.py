@@ -83,7 +83,8 @@ def test_full_and_incremental_runs_plan_no_subplan_per_row_beyond_work_mem(requi
     people, roster_only = _county(policy)
     with recorded_plans() as plans:
         run = reconcile(county=policy.county, year=2024, as_of=AS_OF, full=True)
-    assert plans.plans and not plans.unhashed_subplans(), plans.report()
+    assert not plans.unhashed_subplans(), plans.report()
+    assert plans.matching(r"INSERT INTO subsidies_reconciliationresult"), "the write was not recorded"
     assert ReconciliationResult.objects.filter(county=policy.county, year=2024).count() == PEOPLE + len(roster_only)
     assert run.counts["enrolled"] > 0
     # An incremental run of most of the county, roster-only people included.
@@ -92,3 +93,53 @@ def test_full_and_incremental_runs_plan_no_subplan_per_row_beyond_work_mem(requi
         run = reconcile(county=policy.county, year=2024, as_of=AS_OF)
     assert plans.plans and not plans.unhashed_subplans(), plans.report()
     assert not run.full and run.persons == PEOPLE // 2 + len(roster_only)
+
+
+def test_transfer_build_and_progress_snapshot_plan_no_subplan_per_row_beyond_work_mem(require_postgres, monkeypatch):
+    import io
+
+    from django.core.management import call_command
+
+    from quotas.models import QuotaTable
+    from quotas.services import progress_snapshot_take
+    from subsidies.models import TransferLine
+    from subsidies.transfers import batch_build
+
+    monkeypatch.setattr(recon, "PART_WORK_MEM", None)
+    policy = d.sunan_2024()
+    county = policy.county
+    call_command("seed_quotas", stdout=io.StringIO())
+    people, _roster_only = _county(policy)
+    category = Category.objects.get(county=county, code="rural_dibao_1_2")
+    version = RosterVersion.objects.get(county=county, department=category.department)
+    certified = [p.id_number for k, p in enumerate(people[: PEOPLE * 3 // 4]) if k % 50]
+    Identity.objects.bulk_create(
+        [
+            Identity(
+                county=county,
+                department=category.department,
+                category=category,
+                id_number=number,
+                name="某人",
+                valid_from=date(2023, 1, 1),
+                version=version,
+            )
+            for number in certified
+        ],
+        batch_size=1000,
+    )
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE subsidies_identity")
+    reconcile(county=county, year=2024, as_of=AS_OF, full=True)
+    with recorded_plans() as plans:
+        built = batch_build(county=county, month=date(2023, 12, 1))
+    assert not plans.unhashed_subplans(), plans.report()
+    assert plans.matching(r"subsidies_transferline"), "the build was not recorded"
+    assert built.lines >= len(certified)
+    assert TransferLine.objects.filter(batch__county=county).count() == built.lines
+    table = QuotaTable.objects.get(county=county, year=2024)
+    with recorded_plans() as plans:
+        snapshot = progress_snapshot_take(table=table)
+    assert not plans.unhashed_subplans(), plans.report()
+    assert plans.matching(r"subsidies_reconciliationresult"), "the snapshot's counts were not recorded"
+    assert snapshot.rows.count() > 0
