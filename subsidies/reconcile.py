@@ -168,6 +168,8 @@ def reconcile(
     Python work overlaps another's database work, as Celery workers would.
     """
     run = run_start(county=county, year=year, as_of=as_of, full=full, user=user, chunks=chunks)
+    if not run_has_work(run):
+        return run_finish(run_id=run.pk)
     groups = chunk_groups(county_id=run.county_id, chunks=chunks)
     try:
         if workers > 1 and connection.vendor == "postgresql" and len(groups) > 1:
@@ -180,6 +182,16 @@ def reconcile(
         run_fail(run_id=run.pk, message=str(exc))
         raise
     return run_finish(run_id=run.pk)
+
+
+def run_has_work(run: ReconciliationRun) -> bool:
+    """Whether the run has anything to recompute: a full run always; an incremental one while a person of its
+    year is marked. One index probe, instead of every part's temporary tables finding nothing (a mark committed
+    after it is left for the next run, as one committed after a part took its marks is)."""
+    if run.full:
+        return True
+    marks = DirtyPerson.objects.filter(county_id=run.county_id, year__in=[run.year, DirtyPerson.ANY_YEAR])
+    return marks.exists()
 
 
 def _run_chunk_in_thread(run_id: int, keys: list[str]) -> int:
@@ -224,13 +236,27 @@ def run_finish(*, run_id: int) -> ReconciliationRun:
             policy = rules_for(county_id=run.county_id, year=run.year)
             removed = _delete_stale(run=run, policy=policy)
             run.changed += removed
-        counts = dict(
-            ReconciliationResult.objects.filter(county_id=run.county_id, year=run.year)
-            .values_list("status")
-            .annotate(n=Count("pk"))
-            .order_by("status")
-        )
-        run.counts = {status: counts.get(status, 0) for status in rr.STATUS_ORDER}
+        # Results change only through runs: after one that changed nothing they are counted as the last finished
+        # run counted them (a GROUP BY over a million rows otherwise, most of a nothing-to-do run's time).
+        previous = None
+        if run.changed == 0:
+            previous = (
+                ReconciliationRun.objects.filter(county_id=run.county_id, year=run.year, status=RunStatus.DONE)
+                .exclude(counts={})
+                .order_by("-finished_at", "-pk")
+                .values_list("counts", flat=True)
+                .first()
+            )
+        if previous is not None:
+            run.counts = previous
+        else:
+            counts = dict(
+                ReconciliationResult.objects.filter(county_id=run.county_id, year=run.year)
+                .values_list("status")
+                .annotate(n=Count("pk"))
+                .order_by("status")
+            )
+            run.counts = {status: counts.get(status, 0) for status in rr.STATUS_ORDER}
         for pk, generation in run.county_marks.items():
             # Renewed by a change committed after the run started: kept for the next run.
             DirtyCounty.objects.filter(pk=int(pk), generation=generation).delete()
