@@ -953,6 +953,8 @@ class ReconciliationResult(models.Model):
             models.Index(fields=["county", "year", "status"], name="result_status_idx"),
             # The few locked rows, which every reconciliation part reads.
             models.Index(fields=["county", "year", "id_number"], condition=Q(locked=True), name="result_locked_idx"),
+            # The rows a run wrote: the follow-up case sync after an incremental run reads only those.
+            models.Index(fields=["run"], name="result_run_idx"),
         ]
 
     def __str__(self):

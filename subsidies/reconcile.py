@@ -46,6 +46,9 @@ logger = logging.getLogger(__name__)
 CHUNK_NO_TOWNSHIP = "none"  # register people without a township
 CHUNK_ROSTER = "roster"  # roster people missing from the register
 FEN = Decimal("0.01")
+# work_mem of a part's transaction (sorts and hashes of a township's rows in memory). No plan depends on it: the
+# plan guards (tests/subsidies/test_reconcile_plans.py) check every statement at 64 kB.
+PART_WORK_MEM = "128MB"
 ZERO = Decimal("0.00")
 
 # Columns written for each result, in COPY order.
@@ -166,6 +169,8 @@ def reconcile(
     Python work overlaps another's database work, as Celery workers would.
     """
     run = run_start(county=county, year=year, as_of=as_of, full=full, user=user, chunks=chunks)
+    if not run_has_work(run):
+        return run_finish(run_id=run.pk)
     groups = chunk_groups(county_id=run.county_id, chunks=chunks)
     try:
         if workers > 1 and connection.vendor == "postgresql" and len(groups) > 1:
@@ -178,6 +183,16 @@ def reconcile(
         run_fail(run_id=run.pk, message=str(exc))
         raise
     return run_finish(run_id=run.pk)
+
+
+def run_has_work(run: ReconciliationRun) -> bool:
+    """Whether the run has anything to recompute: a full run always; an incremental one while a person of its
+    year is marked. One index probe, instead of every part's temporary tables finding nothing (a mark committed
+    after it is left for the next run, as one committed after a part took its marks is)."""
+    if run.full:
+        return True
+    marks = DirtyPerson.objects.filter(county_id=run.county_id, year__in=[run.year, DirtyPerson.ANY_YEAR])
+    return marks.exists()
 
 
 def _run_chunk_in_thread(run_id: int, keys: list[str]) -> int:
@@ -218,17 +233,36 @@ def run_finish(*, run_id: int) -> ReconciliationRun:
         run = ReconciliationRun.objects.select_for_update().get(pk=run_id)
         if run.status != RunStatus.RUNNING:
             return run
+        # Fresh statistics now, not when autovacuum gets round to it: the stale-row delete below, the follow-up
+        # case sync that listens to this run and the next run are planned with the rows the parts wrote (after a
+        # first run into an empty table the delete probed the register once per result: 40 s for a million).
+        refresh_statistics(["subsidies_reconciliationresult"], written=run.changed)
+        removed = 0
         if run.full:
             policy = rules_for(county_id=run.county_id, year=run.year)
             removed = _delete_stale(run=run, policy=policy)
             run.changed += removed
-        counts = dict(
-            ReconciliationResult.objects.filter(county_id=run.county_id, year=run.year)
-            .values_list("status")
-            .annotate(n=Count("pk"))
-            .order_by("status")
-        )
-        run.counts = {status: counts.get(status, 0) for status in rr.STATUS_ORDER}
+        # Results change only through runs: after one that changed nothing they are counted as the last finished
+        # run counted them (a GROUP BY over a million rows otherwise, most of a nothing-to-do run's time).
+        previous = None
+        if run.changed == 0:
+            previous = (
+                ReconciliationRun.objects.filter(county_id=run.county_id, year=run.year, status=RunStatus.DONE)
+                .exclude(counts={})
+                .order_by("-finished_at", "-pk")
+                .values_list("counts", flat=True)
+                .first()
+            )
+        if previous is not None:
+            run.counts = previous
+        else:
+            counts = dict(
+                ReconciliationResult.objects.filter(county_id=run.county_id, year=run.year)
+                .values_list("status")
+                .annotate(n=Count("pk"))
+                .order_by("status")
+            )
+            run.counts = {status: counts.get(status, 0) for status in rr.STATUS_ORDER}
         for pk, generation in run.county_marks.items():
             # Renewed by a change committed after the run started: kept for the next run.
             DirtyCounty.objects.filter(pk=int(pk), generation=generation).delete()
@@ -236,9 +270,8 @@ def run_finish(*, run_id: int) -> ReconciliationRun:
         run.chunks_done = run.chunks_total
         run.finished_at = timezone.now()
         run.save(update_fields=["changed", "counts", "status", "chunks_done", "finished_at"])
-        # Fresh statistics now, not when autovacuum gets round to it: the follow-up case sync that listens to
-        # this run, and the next run, are planned with them.
-        refresh_statistics(["subsidies_reconciliationresult"], written=run.changed)
+        if removed:
+            refresh_statistics(["subsidies_reconciliationresult"], written=removed)
         county_id, year = run.county_id, run.year
         transaction.on_commit(
             lambda: reconciliation_finished.send(
@@ -362,7 +395,8 @@ class _Part:
             if self.postgres:
                 # Results are derived data, recomputed by the next run: no need to wait for the WAL flush.
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                cursor.execute("SET LOCAL work_mem TO '128MB'")
+                if PART_WORK_MEM:
+                    cursor.execute("SELECT set_config('work_mem', %s, true)", [PART_WORK_MEM])
             self._create_temp_tables()
             dirty = self._take_dirty()
             if self.run.full:
@@ -386,15 +420,16 @@ class _Part:
                     self._simple_in_sql(
                         "SELECT id_number FROM recon_extra", [], person_where=None, write=not self.run.full
                     )
-                rest = " AND id_number NOT IN (SELECT id_number FROM recon_out)"
-                write_sql = f"SELECT id_number FROM ({write_sql}) w WHERE true{rest}"
+                write_sql = f"SELECT id_number FROM ({write_sql}) w WHERE true{_not_done_in_sql('w')}"
                 in_sql_ids = set() if self.run.full else self._ids_in_sql()
             else:
-                rest, in_sql_ids = "", set()
+                in_sql_ids = set()
+            # The rest goes through Python: people not done in SQL above.
+            rest = _not_done_in_sql if in_sql else _nothing_done_in_sql
             persons_filter = None
             if self.run.full:
                 where, params = self._person_filter()
-                persons_filter = (where + rest, params)
+                persons_filter = (where + rest("enrollment_person"), params)
             inputs = self._load(write_sql, write_params, persons_filter=persons_filter)
             write_ids = set(inputs.persons) | set(inputs.identities)
             if not self.run.full:
@@ -402,7 +437,7 @@ class _Part:
                 write_ids = {i for i in dirty if i in inputs.persons or i in inputs.identities}
             extra_ids: set[str] = set()
             if extras:
-                extra = self._load(f"SELECT id_number FROM recon_extra WHERE true{rest}", [])
+                extra = self._load(f"SELECT id_number FROM recon_extra WHERE true{rest('recon_extra')}", [])
                 inputs.persons.update(extra.persons)
                 inputs.paid.update(extra.paid)
                 inputs.identities.update(extra.identities)
@@ -572,7 +607,10 @@ class _Part:
             clauses.append(f"id_number IN (SELECT id_number FROM enrollment_person WHERE {person_sql})")
             params += person_params
         if self.roster:
-            clauses.append("id_number NOT IN (SELECT id_number FROM enrollment_person WHERE county_id = %s)")
+            clauses.append(
+                "NOT EXISTS (SELECT 1 FROM enrollment_person p"
+                " WHERE p.county_id = %s AND p.id_number = subsidies_dirtyperson.id_number)"
+            )
             params.append(self.county_id)
         if not clauses:
             return []
@@ -617,7 +655,7 @@ class _Part:
                 WHERE m.county_id = %s
                   AND m.household_id IN (SELECT household_id FROM enrollment_person
                                          WHERE county_id = %s AND household_id IS NOT NULL AND id_number IN ({ids_sql}))
-                  AND m.id_number NOT IN ({ids_sql})
+                  AND NOT EXISTS (SELECT 1 FROM ({ids_sql}) x WHERE x.id_number = m.id_number)
                 """,
                 [self.county_id, self.county_id, *ids_params, *ids_params],
             )
@@ -971,6 +1009,16 @@ class _Part:
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NULL = "\\N"
+
+
+def _not_done_in_sql(table: str) -> str:
+    """A condition on `table`'s ID numbers: not among the rows the SQL path computed (an anti-join, never
+    `NOT IN (subquery)`, which past work_mem compares every row with every other)."""
+    return f" AND NOT EXISTS (SELECT 1 FROM recon_out o WHERE o.id_number = {table}.id_number)"
+
+
+def _nothing_done_in_sql(table: str) -> str:
+    return ""
 
 
 def _copy_line(row: tuple, text: dict) -> str:

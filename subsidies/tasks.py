@@ -19,6 +19,9 @@ def reconcile_dispatch(run_id: int, chunks: int | None = None) -> int:
     run = ReconciliationRun.objects.get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         return 0
+    if not reconcile.run_has_work(run):
+        reconcile.run_finish(run_id=run_id)
+        return 0
     groups = reconcile.chunk_groups(county_id=run.county_id, chunks=chunks or run.chunks_total or None)
     parts = group(reconcile_chunk.si(run_id, keys) for keys in groups)
     finish = reconcile_finish.si(run_id).on_error(reconcile_failed.si(run_id))

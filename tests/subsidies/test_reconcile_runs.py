@@ -105,6 +105,31 @@ def test_second_run_changes_nothing():
 
 
 @pytest.mark.django_db
+def test_a_run_with_nothing_marked_does_nothing_and_counts_as_the_last_run(django_capture_on_commit_callbacks):
+    from subsidies.signals import reconciliation_finished
+
+    policy = d.sunan_2024()
+    people = mixed_county(policy, n=30)
+    first = reconcile(county=policy.county, year=2024, as_of=AS_OF, full=True)
+    stamps = dict(ReconciliationResult.objects.values_list("id_number", "updated_at"))
+    seen = []
+    reconciliation_finished.connect(listener := lambda sender, **kw: seen.append(kw["run_id"]), weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            idle = reconcile(county=policy.county, year=2024, as_of=AS_OF)
+    finally:
+        reconciliation_finished.disconnect(listener)
+    assert (idle.status, idle.full, idle.persons, idle.changed) == (RunStatus.DONE, False, 0, 0)
+    assert idle.counts == first.counts and sum(idle.counts.values()) == len(stamps)
+    assert seen == [idle.pk]  # the follow-up case sync still hears of it
+    assert dict(ReconciliationResult.objects.values_list("id_number", "updated_at")) == stamps
+    # A marked person makes the next incremental run recompute and count again.
+    dirty_mark(county_id=policy.county_id, id_numbers=[people[0].id_number])
+    again = reconcile(county=policy.county, year=2024, as_of=AS_OF)
+    assert again.persons >= 1 and sum(again.counts.values()) == len(stamps)
+
+
+@pytest.mark.django_db
 def test_incremental_run_equals_a_full_run():
     policy = d.sunan_2024()
     people = mixed_county(policy)
