@@ -4,8 +4,9 @@ Pure Python (no Django models): `open_table(path)` detects the format by content
 decoding, finds the header row (title rows above it are skipped), maps Chinese header aliases to fields,
 and yields rows one at a time with their line numbers. CSV is streamed. An .xlsx sheet is read in bulk by
 python-calamine (Rust, about 100 bytes of memory per cell, 20-40 times faster than openpyxl); a sheet whose XML is
-larger than `XLSX_BULK_MAX_XML` is streamed with openpyxl instead, so memory stays bounded. .xls is read whole
-(at most 65,536 rows by the format).
+larger than `XLSX_BULK_MAX_XML`, or whose used range is larger than `XLSX_BULK_MAX_AREA`, is streamed with openpyxl
+instead, so memory stays bounded. .xls is read whole (at most 65,536 rows by the format). Workbooks are measured
+against the limits of bounds.py before either reader touches them.
 """
 
 from __future__ import annotations
@@ -276,16 +277,23 @@ def _csv_reader(path, encoding, fh):
 
 
 XLSX_BULK_MAX_XML = 96 * 1024**2  # larger sheets (about half a million rows and more) are streamed
+# calamine allocates last row x last column cells (32 bytes each) at once: larger used ranges are streamed.
+XLSX_BULK_MAX_AREA = 4_000_000
 
 
 def _xlsx_rows(path):
     """(rows, close, estimate) for the first sheet: python-calamine in bulk, openpyxl streaming for huge sheets.
 
     Both yield what openpyxl's values_only rows give: None for an empty cell, str, int/float, bool, and
-    date/datetime for date-formatted numbers; line numbers count from the sheet's first row.
+    date/datetime for date-formatted numbers; line numbers count from the sheet's first row. The workbook's
+    bounds are checked first (bounds.py): neither reader is given a file whose used range is beyond the limits,
+    and neither is sized by what the file claims.
     """
-    if _largest_sheet_xml(path) > XLSX_BULK_MAX_XML:
-        return _xlsx_rows_streamed(path)
+    from .bounds import check_workbook
+
+    extent = check_workbook(path, "xlsx").sheet(0)
+    if _largest_sheet_xml(path) > XLSX_BULK_MAX_XML or extent.area > XLSX_BULK_MAX_AREA:
+        return _xlsx_rows_streamed(path, extent)
     from python_calamine import CalamineWorkbook
 
     try:
@@ -320,7 +328,7 @@ def _largest_sheet_xml(path) -> int:
         return 0  # the reader below says what is wrong with the file
 
 
-def _xlsx_rows_streamed(path):
+def _xlsx_rows_streamed(path, extent):
     import openpyxl
 
     try:
@@ -328,13 +336,14 @@ def _xlsx_rows_streamed(path):
     except Exception as exc:
         raise ReadError(_("The file is not a readable .xlsx workbook.")) from exc
     ws = wb.worksheets[0]
-    try:
-        estimate = ws.max_row or 0
-    except Exception:
-        estimate = 0
+    estimate = extent.rows
 
     def rows():
-        for line, cells in enumerate(ws.iter_rows(values_only=True), start=1):
+        if not extent.rows:
+            return  # openpyxl would take 0 for "up to the declared dimension"
+        # The used range measured, never the sheet's <dimension>: rows are padded to the last used column only.
+        cells_by_row = ws.iter_rows(max_row=extent.rows, max_col=max(1, extent.columns), values_only=True)
+        for line, cells in enumerate(cells_by_row, start=1):
             yield line, list(cells)
 
     return rows(), wb.close, estimate
@@ -343,11 +352,20 @@ def _xlsx_rows_streamed(path):
 def _xls_rows(path):
     import xlrd
 
+    from .bounds import check_xls_size, xls_bounds
+
+    check_xls_size(Path(path).stat().st_size)
     try:
-        book = xlrd.open_workbook(path, on_demand=True)
+        # ragged_rows: a row is as long as its own last cell, never padded to the widest row of the sheet.
+        book = xlrd.open_workbook(path, on_demand=True, ragged_rows=True)
     except Exception as exc:
         raise ReadError(_("The file is not a readable .xls workbook.")) from exc
-    sheet = book.sheet_by_index(0)
+    try:
+        xls_bounds(book)  # from the sheets' records, before xlrd builds any sheet
+        sheet = book.sheet_by_index(0)
+    except BaseException:
+        book.release_resources()
+        raise
 
     def rows():
         for r in range(sheet.nrows):
