@@ -39,7 +39,7 @@ def _dsn() -> str:
 class Worker:
     """`celery -A config worker -P solo` as a child process, on this test's queue and database."""
 
-    def __init__(self, log: Path):
+    def __init__(self, log: Path, *, pool: str = "solo", extra: tuple[str, ...] = ()):
         db = settings.DATABASES["default"]
         env = {
             **os.environ,
@@ -64,7 +64,7 @@ class Worker:
                 "config",
                 "worker",
                 "-P",
-                "solo",
+                pool,
                 "-c",
                 "1",
                 "-Q",
@@ -76,6 +76,7 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
+                *extra,
             ],
             cwd=BASE_DIR,
             env=env,

@@ -183,6 +183,9 @@ CELERY_RESULT_EXPIRES = 7 * 24 * 3600
 # Long imports and runs: redeliver only after this long, on broker and result backend alike.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=4 * 3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# A message whose task kills its worker (acks_late re-queues it) runs at most this many times; then its job is
+# marked failed and the message is dropped (config/queue.py, BoundedDeliveries).
+CELERY_TASK_MAX_DELIVERIES = env.int("CELERY_TASK_MAX_DELIVERIES", default=3)
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
