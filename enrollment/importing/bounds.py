@@ -325,8 +325,13 @@ def _number_le(n: int) -> str:
     return "(?:" + "|".join(alternatives) + ")"
 
 
+# The attributes a cell may carry after its reference, each once, separated by one space as every writer does.
+# Anything else (a second r, which calamine would take, `r =`, a tab) leaves the form: the exact scan decides.
+_CELL_ATTRIBUTES = '(?: (?:s|t|cm|vm|ph)="[^"<>]*")*/?>'
+
+
 _ANY_CELL = re.compile(rb"<c[\s/>]")
-_LAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[\s/>]')
+_LAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"' + _CELL_ATTRIBUTES.encode())
 
 
 def _column_number(label: str) -> int:
@@ -438,7 +443,7 @@ def _scan_fast(zf, info, extent: SheetExtent) -> int:
 
 
 def _block_pattern(column: str, row: int) -> re.Pattern:
-    ok = f'{_letters_le(column)}{_number_le(row)}"[\\s/>]'
+    ok = f'{_letters_le(column)}{_number_le(row)}"{_CELL_ATTRIBUTES}'
     return _compiled(f'<c(?=[\\s/>])(?! r="{ok})'.encode())
 
 
@@ -452,6 +457,15 @@ def _compiled(source: bytes) -> re.Pattern:
             _patterns.clear()
         pattern = _patterns[source] = re.compile(source)
     return pattern
+
+
+def _attribute(attrs: dict, name: str) -> str | None:
+    """The last attribute of that local name, prefixed or not: what a reader matching local names would take."""
+    value = None
+    for key, item in attrs.items():
+        if key.rsplit("}", 1)[-1] == name:
+            value = item
+    return value
 
 
 def _scan_exact(zf, info, extent: SheetExtent) -> int:
@@ -475,7 +489,7 @@ def _scan_exact(zf, info, extent: SheetExtent) -> int:
                 extent.columns = col
             return
         if local == "row":
-            r = attrs.get("r")
+            r = _attribute(attrs, "r")
             state["row"] = int(r) if r and r.strip().isdigit() else state["row"] + 1
             state["col"] = 0
         elif local == "c":
@@ -486,7 +500,7 @@ def _scan_exact(zf, info, extent: SheetExtent) -> int:
                     extent.cells,
                     "WORKBOOK_MAX_CELLS",
                 )
-            m = _REF.match((attrs.get("r") or "").strip())
+            m = _REF.match((_attribute(attrs, "r") or "").strip())
             if m:
                 state["col"] = _column_number(m[1])
                 row = int(m[2])

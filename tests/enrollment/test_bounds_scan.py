@@ -105,3 +105,19 @@ def test_a_quota_table_beyond_a_limit_is_refused_in_chinese(settings):
         parsed = importing.parse_file(workbook(sheet_xml(_header_and_person())), "任务表.xlsx")
         assert [i.code for i in parsed.errors] == ["workbook_out_of_bounds"]
         assert "第 2 行" in issue_message(parsed.errors[0])
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '<c r="A3" r="ZZ9000"><v>1</v></c>',  # a second r: calamine takes the last one
+        '<c r="A3" s="1" r ="ZZ9000"><v>1</v></c>',
+        '<c r="A3"\tr="ZZ9000"><v>1</v></c>',
+    ],
+)
+def test_a_second_reference_on_a_cell_is_not_taken_for_the_first(cell, settings):
+    """calamine takes a cell's last r attribute: the fast scan must not stop at the first one."""
+    settings.WORKBOOK_MAX_COLUMNS = 100
+    rows = _header_and_person() + f'<row r="3">{cell}</row>'
+    with pytest.raises(BoundsError):
+        check_workbook(io.BytesIO(workbook(sheet_xml(rows))), "xlsx")
