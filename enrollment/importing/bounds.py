@@ -389,13 +389,20 @@ def _scan_fast(zf, info, extent: SheetExtent) -> int:
     column = "A"
     tail = b""
     first = True
+    cells_ended = False
     for block in _chunks(zf, info, limit("WORKBOOK_MAX_UNCOMPRESSED"), "WORKBOOK_MAX_UNCOMPRESSED"):
         size += len(block)
+        if cells_ended:
+            continue  # past </sheetData>: calamine reads no cell there, openpyxl none beyond the measured range
         buf = tail + block if tail else block
         cut = buf.rfind(b"<")
         if cut <= 0:
             tail = buf
             continue
+        end = buf.find(b"</sheetData>", 0, cut)
+        if end >= 0:
+            # Merged ranges, conditional formats (Excel's x14:cfRule) and the like follow: not cells.
+            cut, cells_ended = end, True
         if first:
             first = False
             m = _DIMENSION.search(buf, 0, min(cut, 1 << 16))
@@ -428,7 +435,7 @@ def _scan_fast(zf, info, extent: SheetExtent) -> int:
                 pattern = _block_pattern(column, row)
                 position = bad.start()
         tail = buf[cut:]
-    if tail.find(b"<c") >= 0:
+    if not cells_ended and tail.find(b"<c") >= 0:
         raise _NeedsExact  # a cell in a truncated tail: let expat say what is wrong
     # Every cell in the form takes at least 10 bytes (<c r="A1"/>): a bound of their number without counting them.
     extent.rows, extent.columns, extent.cells = max_row, _column_number(column) if max_row else 0, size // 10

@@ -121,3 +121,14 @@ def test_a_second_reference_on_a_cell_is_not_taken_for_the_first(cell, settings)
     rows = _header_and_person() + f'<row r="3">{cell}</row>'
     with pytest.raises(BoundsError):
         check_workbook(io.BytesIO(workbook(sheet_xml(rows))), "xlsx")
+
+
+def test_what_follows_the_cells_does_not_send_an_excel_sheet_to_the_slow_scan():
+    """Excel writes x14:conditionalFormatting (a prefixed element) after </sheetData>: the fast scan still holds."""
+    after = (
+        '<extLst><ext uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}" xmlns:x14="urn:x14"><x14:conditionalFormattings>'
+        "<x14:conditionalFormatting><!-- a comment --></x14:conditionalFormatting></x14:conditionalFormattings>"
+        "</ext></extLst>"
+    )
+    extent = check_workbook(io.BytesIO(workbook(sheet_xml(_header_and_person(), after=after))), "xlsx").sheet(0)
+    assert (extent.rows, extent.columns, extent.exact) == (2, 4, False)
