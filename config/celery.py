@@ -6,6 +6,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-app = Celery("config")
+# Every task counts its deliveries: one that keeps killing its worker is stopped (config/queue.py).
+app = Celery("config", task_cls="config.queue:BoundedDeliveries")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -591,6 +591,20 @@ def import_job_cancel(*, job_id: int) -> ImportJob:
     return job
 
 
+def import_job_stop(*, job_id: int, message: str) -> None:
+    """A job that cannot go on (its task kept killing the worker): failed with `message`, its staging dropped.
+
+    A committed or cancelled job stays as it is; a commit that died was rolled back with its connection.
+    """
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.status in (ImportStatus.COMMITTED, ImportStatus.CANCELLED):
+        return
+    stage_for(job).drop()
+    ImportJob.objects.filter(pk=job_id).exclude(status__in=[ImportStatus.COMMITTED, ImportStatus.CANCELLED]).update(
+        status=ImportStatus.FAILED, message=message
+    )
+
+
 def _text_field(value, limit: int) -> str:
     return text(value)[:limit]
 

@@ -342,14 +342,25 @@ def csv_rows(data: bytes) -> list[list[str]]:
 
 
 def xlsx_rows(data: bytes) -> list[list[object]]:
-    """The first worksheet's values (openpyxl read-only; defusedxml is installed, so entity bombs are refused)."""
+    """The first worksheet's values (openpyxl read-only; defusedxml is installed, so entity bombs are refused).
+
+    The workbook is measured first (enrollment/importing/bounds.py, BoundsError beyond a limit) and read within
+    its used range, never within what its <dimension> claims.
+    """
     from openpyxl import load_workbook
 
+    from enrollment.importing.bounds import check_workbook
+
+    extent = check_workbook(io.BytesIO(data), "xlsx").sheet(0)
+    if not extent.rows:
+        return []
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[0]
         rows = []
-        for n, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        last_row = min(extent.rows, MAX_ROWS + HEADER_SEARCH_ROWS + 1)
+        cells_by_row = sheet.iter_rows(max_row=last_row, max_col=max(1, extent.columns), values_only=True)
+        for n, row in enumerate(cells_by_row, start=1):
             if n > MAX_ROWS + HEADER_SEARCH_ROWS:
                 break
             rows.append(list(row))
@@ -365,8 +376,18 @@ def parse_file(data: bytes, filename: str) -> ParsedQuotaTable:
     """Parse a quota table file (.csv/.txt in UTF-8 or GBK, or .xlsx) from its bytes."""
     suffix = Path(filename).suffix.lower()
     if suffix in {".xlsx", ".xlsm"} or data[:4] == XLSX_MAGIC:
+        from enrollment.importing.bounds import BoundsError, DamagedWorkbook
+
         try:
             rows: list = xlsx_rows(data)
+        except DamagedWorkbook:
+            result = ParsedQuotaTable()
+            result.errors.append(Issue("unreadable_file", value=filename))
+            return result
+        except BoundsError as error:  # beyond a limit: the message names it
+            result = ParsedQuotaTable()
+            result.errors.append(Issue("workbook_out_of_bounds", value=str(error)))
+            return result
         except Exception:  # a damaged or disguised workbook: say so, never a server error
             result = ParsedQuotaTable()
             result.errors.append(Issue("unreadable_file", value=filename))

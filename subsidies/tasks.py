@@ -7,10 +7,24 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from config.queue import BoundedDeliveries, lost_worker_message  # every task's base (config/celery.py)
+
+
+class RunTask(BoundedDeliveries):
+    """A reconciliation task (first argument: the run id) whose run fails when it keeps killing its worker."""
+
+    abstract = True
+
+    def deliveries_exceeded(self, runs: int, run_id: int, *args, **kwargs) -> None:
+        from subsidies import reconcile
+
+        reconcile.run_fail(run_id=run_id, message=lost_worker_message(runs))
+
+
 # --- reconciliation ---
 
 
-@shared_task(acks_late=True)
+@shared_task(base=RunTask, acks_late=True)
 def reconcile_dispatch(run_id: int, chunks: int | None = None) -> int:
     """Fan a recorded run out into one task per part (a chord) and finish it when all are done."""
     from subsidies import reconcile
@@ -29,14 +43,14 @@ def reconcile_dispatch(run_id: int, chunks: int | None = None) -> int:
     return len(groups)
 
 
-@shared_task(acks_late=True)
+@shared_task(base=RunTask, acks_late=True)
 def reconcile_chunk(run_id: int, keys: list[str]) -> int:
     from subsidies import reconcile
 
     return reconcile.run_chunk(run_id=run_id, keys=keys)
 
 
-@shared_task(acks_late=True)
+@shared_task(base=RunTask, acks_late=True)
 def reconcile_finish(run_id: int) -> dict:
     from subsidies import reconcile
 

@@ -39,7 +39,7 @@ def _dsn() -> str:
 class Worker:
     """`celery -A config worker -P solo` as a child process, on this test's queue and database."""
 
-    def __init__(self, log: Path):
+    def __init__(self, log: Path, *, pool: str = "solo", extra: tuple[str, ...] = (), measure: Path | None = None):
         db = settings.DATABASES["default"]
         env = {
             **os.environ,
@@ -53,10 +53,14 @@ class Worker:
             # A real worker: the chord's parts are separate tasks, not run inline by the dispatcher.
             "CELERY_TASK_ALWAYS_EAGER": "False",
             "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),  # the uploads the test stored
         }
         self.log = log
+        # Under tests/rss_launcher.py, which writes the worker's exit code and peak RSS to `measure` at its end.
+        launcher = [sys.executable, str(BASE_DIR / "tests" / "rss_launcher.py"), str(measure)] if measure else []
         self.proc = subprocess.Popen(
             [
+                *launcher,
                 sys.executable,
                 "-m",
                 "celery",
@@ -64,7 +68,7 @@ class Worker:
                 "config",
                 "worker",
                 "-P",
-                "solo",
+                pool,
                 "-c",
                 "1",
                 "-Q",
@@ -76,6 +80,7 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
+                *extra,
             ],
             cwd=BASE_DIR,
             env=env,

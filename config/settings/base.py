@@ -123,6 +123,18 @@ FILE_UPLOAD_HANDLERS = [
     "config.uploads.SafeTemporaryFileUploadHandler",  # a long extension must not break the temporary file
 ]
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
+# Workbooks are measured before any reader allocates for them (enrollment/importing/bounds.py) and refused,
+# naming the limit, beyond any of these. Used range = the last row and column holding a value.
+WORKBOOK_MAX_ROWS = env.int("WORKBOOK_MAX_ROWS", default=1_048_576)
+WORKBOOK_MAX_COLUMNS = env.int("WORKBOOK_MAX_COLUMNS", default=1_024)
+WORKBOOK_MAX_CELLS = env.int("WORKBOOK_MAX_CELLS", default=30_000_000)  # cell elements of a sheet, empty included
+WORKBOOK_MAX_AREA = env.int("WORKBOOK_MAX_AREA", default=30_000_000)  # last used row x last used column
+WORKBOOK_MAX_STRINGS = env.int("WORKBOOK_MAX_STRINGS", default=10_000_000)  # shared strings of an .xlsx
+WORKBOOK_MAX_UNCOMPRESSED = env.int("WORKBOOK_MAX_UNCOMPRESSED", default=2 * 1024**3)  # all members inflated
+WORKBOOK_MAX_MEMBER = env.int("WORKBOOK_MAX_MEMBER", default=256 * 1024**2)  # one non-sheet XML member inflated
+WORKBOOK_MAX_RATIO = env.int("WORKBOOK_MAX_RATIO", default=200)  # real workbooks inflate 5-30 times
+WORKBOOK_MAX_MEMBERS = env.int("WORKBOOK_MAX_MEMBERS", default=10_000)
+WORKBOOK_XLS_MAX_BYTES = env.int("WORKBOOK_XLS_MAX_BYTES", default=100 * 1024**2)  # .xls is read into memory
 
 # Sessions expire after a working day of inactivity.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
@@ -181,6 +193,9 @@ CELERY_RESULT_EXPIRES = 7 * 24 * 3600
 # Long imports and runs: redeliver only after this long, on broker and result backend alike.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=4 * 3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# A message whose task kills its worker (acks_late re-queues it) runs at most this many times; then its job is
+# marked failed and the message is dropped (config/queue.py, BoundedDeliveries).
+CELERY_TASK_MAX_DELIVERIES = env.int("CELERY_TASK_MAX_DELIVERIES", default=3)
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {

@@ -4,8 +4,9 @@ Pure Python (no Django models): `open_table(path)` detects the format by content
 decoding, finds the header row (title rows above it are skipped), maps Chinese header aliases to fields,
 and yields rows one at a time with their line numbers. CSV is streamed. An .xlsx sheet is read in bulk by
 python-calamine (Rust, about 100 bytes of memory per cell, 20-40 times faster than openpyxl); a sheet whose XML is
-larger than `XLSX_BULK_MAX_XML` is streamed with openpyxl instead, so memory stays bounded. .xls is read whole
-(at most 65,536 rows by the format).
+larger than `XLSX_BULK_MAX_XML`, or whose used range is larger than `XLSX_BULK_MAX_AREA`, is streamed with openpyxl
+instead, so memory stays bounded. .xls is read whole (at most 65,536 rows by the format). Workbooks are measured
+against the limits of bounds.py before either reader touches them.
 """
 
 from __future__ import annotations
@@ -684,16 +685,24 @@ def _csv_reader(path, encoding, fh, required):
 
 
 XLSX_BULK_MAX_XML = 96 * 1024**2  # larger sheets (about half a million rows and more) are streamed
+# calamine allocates last row x last column cells (32 bytes each) of every sheet at once: workbooks whose used
+# ranges add up to more are streamed.
+XLSX_BULK_MAX_AREA = 4_000_000
 
 
 def _xlsx_rows(path):
     """(sheets, close) for every worksheet: python-calamine in bulk, openpyxl streaming for huge sheets.
 
     Both yield what openpyxl's values_only rows give: None for an empty cell, str, int/float, bool, and
-    date/datetime for date-formatted numbers; line numbers count from the sheet's first row.
+    date/datetime for date-formatted numbers; line numbers count from the sheet's first row. The workbook's
+    bounds are checked first (bounds.py): neither reader is given a file whose used range is beyond the limits,
+    and neither is sized by what the file claims.
     """
-    if _largest_sheet_xml(path) > XLSX_BULK_MAX_XML:
-        return _xlsx_rows_streamed(path)
+    from .bounds import check_workbook
+
+    extents = _worksheet_extents(check_workbook(path, "xlsx"))
+    if _largest_sheet_xml(path) > XLSX_BULK_MAX_XML or sum(e.area for e in extents) > XLSX_BULK_MAX_AREA:
+        return _xlsx_rows_streamed(path, extents)
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     try:
@@ -723,6 +732,11 @@ def _calamine_sheet(sheet, hidden_columns) -> _Sheet:
             yield line, pad + cells if pad else cells
 
     return _Sheet(sheet.name or "-", rows(), last_row, hidden_columns)
+
+
+def _worksheet_extents(bounds) -> list:
+    """The measured extents of the worksheets, in workbook order (chart sheets hold no cells to read)."""
+    return [extent for extent in bounds.sheets if extent.member.startswith("xl/worksheets/")]
 
 
 def _largest_sheet_xml(path) -> int:
@@ -778,7 +792,7 @@ def _xlsx_hidden_columns(path) -> dict[str, frozenset[int]]:
     return result
 
 
-def _xlsx_rows_streamed(path):
+def _xlsx_rows_streamed(path, extents):
     import openpyxl
 
     try:
@@ -786,18 +800,21 @@ def _xlsx_rows_streamed(path):
     except Exception as exc:
         raise ReadError(_("The file is not a readable .xlsx workbook.")) from exc
     hidden = _xlsx_hidden_columns(path)
+    if len(wb.worksheets) > len(extents):
+        wb.close()
+        raise ReadError(_("The file is not a readable .xlsx workbook."))
     sheets = []
-    for ws in wb.worksheets:
-        try:
-            estimate = ws.max_row or 0
-        except Exception:
-            estimate = 0
+    for ws, extent in zip(wb.worksheets, extents, strict=False):
 
-        def rows(ws=ws):
-            for line, cells in enumerate(ws.iter_rows(values_only=True), start=1):
+        def rows(ws=ws, extent=extent):
+            if not extent.rows:
+                return  # openpyxl would take 0 for "up to the declared dimension"
+            # The used range measured, never the sheet's <dimension>: rows are padded to the last used column.
+            cells_by_row = ws.iter_rows(max_row=extent.rows, max_col=max(1, extent.columns), values_only=True)
+            for line, cells in enumerate(cells_by_row, start=1):
                 yield line, list(cells)
 
-        sheet = _Sheet(ws.title, rows(), estimate, hidden.get(ws.title, frozenset()))
+        sheet = _Sheet(ws.title, rows(), extent.rows, hidden.get(ws.title, frozenset()))
         sheet.visible = ws.sheet_state == "visible"
         sheets.append(sheet)
     return sheets, wb.close
@@ -806,11 +823,20 @@ def _xlsx_rows_streamed(path):
 def _xls_rows(path):
     import xlrd
 
+    from .bounds import check_xls_size, xls_bounds
+
+    check_xls_size(Path(path).stat().st_size)
     try:
-        # formatting_info: the column records, which tell hidden columns (blank formatted cells come as blanks).
-        book = xlrd.open_workbook(path, on_demand=True, formatting_info=True)
+        # formatting_info: the column records, which tell hidden columns (blank formatted cells come as blanks);
+        # ragged_rows: a row is as long as its own last cell, never padded to the widest row of the sheet.
+        book = xlrd.open_workbook(path, on_demand=True, formatting_info=True, ragged_rows=True)
     except Exception as exc:
         raise ReadError(_("The file is not a readable .xls workbook.")) from exc
+    try:
+        xls_bounds(book)  # from the sheets' records, before xlrd builds any sheet
+    except BaseException:
+        book.release_resources()
+        raise
     sheets = []
     for index in range(book.nsheets):
         sheet = book.sheet_by_index(index)

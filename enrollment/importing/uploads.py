@@ -1,7 +1,9 @@
 """Checks on an uploaded file before anything reads it: size, and type by content (not by its name).
 
-- .xlsx: a zip holding xl/workbook.xml, whose members do not inflate beyond a limit or a ratio (zip bombs);
+- .xlsx: a zip holding xl/workbook.xml and a worksheet;
 - .xls: the OLE2 compound-document header;
+- both: within every limit of bounds.py (inflated size and ratio, used range, cells, rows, columns), measured
+  before any reader allocates for the file;
 - .csv: text without NUL bytes that decodes as UTF-8 or GBK/GB18030, or UTF-16 text with its BOM (Excel's
   "Unicode 文本", whose NUL bytes are half its characters) without NUL characters.
 """
@@ -14,10 +16,8 @@ from pathlib import Path
 
 from enrollment.idnumbers import _
 
+from .bounds import BoundsError, check_workbook
 from .readers import OLE_MAGIC, ReadError, detect_encoding
-
-MAX_UNCOMPRESSED = 2 * 1024**3  # 2 GiB of XML is far beyond a county's million rows
-MAX_RATIO = 200  # real workbooks inflate 5–30×; a bomb inflates thousands of times
 
 
 class UploadError(ReadError):
@@ -40,8 +40,10 @@ def check_upload(path: str | Path, *, max_bytes: int, original_name: str = "") -
         head = fh.read(8)
     if head.startswith(b"PK\x03\x04"):
         _check_xlsx(path, size)
+        _check_bounds(path, "xlsx")
         return "xlsx"
     if head == OLE_MAGIC:
+        _check_bounds(path, "xls")
         return "xls"
     with path.open("rb") as fh:
         sample = fh.read(1 << 16)
@@ -73,7 +75,10 @@ def _check_xlsx(path: Path, size: int) -> None:
         raise UploadError(_("The file is a zip archive but not an Excel .xlsx workbook."))
     if not any(name.startswith("xl/worksheets/") and name.endswith(".xml") for name in names):
         raise UploadError(_("The workbook has no worksheet."))
-    total = sum(info.file_size for info in infos)
-    packed = sum(info.compress_size for info in infos) or 1
-    if total > MAX_UNCOMPRESSED or total / max(packed, size // 2) > MAX_RATIO:
-        raise UploadError(_("The workbook inflates to an implausible size and was refused (a zip bomb?)."))
+
+
+def _check_bounds(path: Path, kind: str) -> None:
+    try:
+        check_workbook(path, kind)
+    except BoundsError as exc:
+        raise UploadError(exc.msgid, **exc.params) from exc
