@@ -113,7 +113,7 @@ SEED_POLICIES = [
                 CIVIL,
                 MEDICAL_ASSISTANCE,
                 full(1),
-                aliases=["特困供养人员", "特困", "特困供养", "特困供养对象"],
+                aliases=["特困供养人员", "特困", "特困供养"],
                 low_income=True,
                 exempt=True,
             ),

@@ -130,6 +130,11 @@ PAGES: dict[str, Page] = {
         BUREAU_ONLY | set(DEPTS) | {STAFF_DEPT}, obj="import_job", writes=True, get=False
     ),
     "enrollment:import_cancel": page(BUREAU_ONLY | set(DEPTS) | {STAFF_DEPT}, obj="import_job", writes=True, get=False),
+    "enrollment:import_revalidate": page(
+        BUREAU_ONLY | set(DEPTS) | {STAFF_DEPT}, obj="import_job", writes=True, get=False
+    ),
+    # Category labels are the bureau's policy data: only the bureau adds one from an upload's error page.
+    "enrollment:import_alias": page(BUREAU_ONLY, obj="import_job", writes=True, get=False),
     "enrollment:import_template": page(READERS | set(DEPTS) | {STAFF_DEPT}, kwargs={"kind": "roster"}),
     "subsidies:roster_versions": page(READERS | set(DEPTS) | {STAFF_DEPT}),
     "subsidies:roster_version": page(READERS | set(DEPTS) | {STAFF_DEPT}, obj="roster_version"),
