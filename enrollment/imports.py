@@ -1276,8 +1276,18 @@ class PaymentsImporter(Importer):
         with connection.cursor() as cur:
             cur.execute(f"SELECT count(*) FROM {s}")
             total = cur.fetchone()[0]
+            # How many people the new rows are: a payment file of most of the county marks it as a whole (one
+            # row, a full run next) instead of a mark per person and an incremental run of them all (at a
+            # million: 22 s of marks and a 306 s run instead of a 69 s full one).
+            cur.execute(f"SELECT count(DISTINCT id_number) FROM ({new_rows}) n", [county])
+            payers = cur.fetchone()[0]
             mark_dirty(
-                cur, county_id=county, now=now, select_ids_sql=f"SELECT id_number FROM ({new_rows}) n", params=[county]
+                cur,
+                county_id=county,
+                now=now,
+                select_ids_sql=f"SELECT id_number FROM ({new_rows}) n",
+                params=[county],
+                count=payers,
             )
             cur.execute(
                 "INSERT INTO enrollment_payment (county_id, id_number, name, year, amount, paid_on, tier, channel, "
