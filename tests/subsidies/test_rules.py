@@ -424,3 +424,35 @@ def test_fiscal_split_follows_the_level_order_whatever_the_input_order():
     )
     split = rules.fiscal_split(policy)
     assert list(split.items()) == [("central", D("512.00")), ("province", D("64.00")), ("county", D("64.00"))]
+
+
+def test_the_collection_window_includes_its_first_and_last_day():
+    sunan = seed_rules(SUNAN)
+    start, end = sunan.collection_start, sunan.collection_end
+    assert [
+        rules.in_collection_window(sunan, day)
+        for day in (start - timedelta(days=1), start, end, end + timedelta(days=1))
+    ] == [False, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),
+        (date(2023, 1, 31), 1, date(2023, 2, 28)),
+        (date(2024, 3, 31), 1, date(2024, 4, 30)),
+        (date(2024, 8, 31), 6, date(2025, 2, 28)),
+        (date(2024, 12, 15), 1, date(2025, 1, 15)),
+        (date(2024, 11, 30), 3, date(2025, 2, 28)),
+        (date(2024, 2, 29), 12, date(2025, 2, 28)),
+        (date(2024, 5, 10), 0, date(2024, 5, 10)),
+    ],
+)
+def test_add_months_at_month_ends(day, months, expected):
+    assert rules.add_months(day, months) == expected
+    assert rules.period_end(day, months, "months") == expected
+
+
+def test_period_end_in_days_does_not_count_the_start():
+    assert rules.period_end(date(2024, 2, 28), 1, "days") == date(2024, 2, 29)
+    assert rules.period_end(date(2023, 12, 31), 90, "days") == date(2024, 3, 30)
