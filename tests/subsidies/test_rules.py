@@ -456,3 +456,27 @@ def test_add_months_at_month_ends(day, months, expected):
 def test_period_end_in_days_does_not_count_the_start():
     assert rules.period_end(date(2024, 2, 28), 1, "days") == date(2024, 2, 29)
     assert rules.period_end(date(2023, 12, 31), 90, "days") == date(2024, 3, 30)
+
+
+def _student_policy() -> rules.PolicyRules:
+    """Tier 1: 380, students 300. 全额 (100 %) with priority 2; a fixed 350 with priority 1."""
+    return rules.PolicyRules(
+        year=2024,
+        collection_start=date(2023, 9, 1),
+        collection_end=date(2023, 12, 31),
+        tiers={1: rules.TierRule(1, D(380), D(300))},
+        categories={
+            1: rules.CategoryRule(1, "full", 2, {1: rules.Amount("percent", D(100))}),
+            2: rules.CategoryRule(2, "fixed", 1, {1: rules.Amount("fixed", D(350))}),
+        },
+    )
+
+
+def test_the_student_standard_only_for_students_and_the_defaults_are_not_students():
+    policy = _student_policy()
+    assert (rules.standard_for(policy, tier=1), rules.standard_for(policy, tier=1, student=True)) == (D(380), D(300))
+    assert (rules.is_full(policy, 1, tier=1), rules.is_full(policy, 1, tier=1, student=True)) == (True, True)
+    assert (rules.is_full(policy, 2, tier=1), rules.is_full(policy, 2, tier=1, student=True)) == (False, True)
+    # Not a student: 380 beats 350. A student: both give 300, and the tie goes to priority 1.
+    assert rules.choose_winner(policy, [1, 2], tier=1).category_id == 1
+    assert rules.choose_winner(policy, [2, 1], tier=1, student=True).category_id == 2
