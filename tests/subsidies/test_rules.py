@@ -480,3 +480,15 @@ def test_the_student_standard_only_for_students_and_the_defaults_are_not_student
     # Not a student: 380 beats 350. A student: both give 300, and the tie goes to priority 1.
     assert rules.choose_winner(policy, [1, 2], tier=1).category_id == 1
     assert rules.choose_winner(policy, [2, 1], tier=1, student=True).category_id == 2
+
+
+def test_a_zero_subsidy_is_never_full_even_with_a_zero_standard():
+    policy = rules.PolicyRules(
+        year=2024,
+        collection_start=date(2023, 9, 1),
+        collection_end=date(2023, 12, 31),
+        tiers={1: rules.TierRule(1, D(0))},
+        categories={1: rules.CategoryRule(1, "none", 1, {1: rules.Amount("fixed", D(0))})},
+    )
+    assert rules.personal_due(policy, 1, tier=1) == D(0)
+    assert not rules.is_full(policy, 1, tier=1)
