@@ -130,7 +130,9 @@ class RunTable(tables.Table):
         from .models import EnrolmentStatus
 
         labels = dict(EnrolmentStatus.choices)
-        return "，".join(f"{labels.get(k, k)} {v}" for k, v in (value or {}).items())
+        order = {k: i for i, k in enumerate(labels)}  # the statuses' order: jsonb on PostgreSQL reorders the keys
+        items = sorted((value or {}).items(), key=lambda kv: order.get(kv[0], len(order)))
+        return "，".join(f"{labels.get(k, k)} {v}" for k, v in items)
 
     def render_duration(self, record):
         if record.duration is None:

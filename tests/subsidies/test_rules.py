@@ -424,3 +424,71 @@ def test_fiscal_split_follows_the_level_order_whatever_the_input_order():
     )
     split = rules.fiscal_split(policy)
     assert list(split.items()) == [("central", D("512.00")), ("province", D("64.00")), ("county", D("64.00"))]
+
+
+def test_the_collection_window_includes_its_first_and_last_day():
+    sunan = seed_rules(SUNAN)
+    start, end = sunan.collection_start, sunan.collection_end
+    assert [
+        rules.in_collection_window(sunan, day)
+        for day in (start - timedelta(days=1), start, end, end + timedelta(days=1))
+    ] == [False, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),
+        (date(2023, 1, 31), 1, date(2023, 2, 28)),
+        (date(2024, 3, 31), 1, date(2024, 4, 30)),
+        (date(2024, 8, 31), 6, date(2025, 2, 28)),
+        (date(2024, 12, 15), 1, date(2025, 1, 15)),
+        (date(2024, 11, 30), 3, date(2025, 2, 28)),
+        (date(2024, 2, 29), 12, date(2025, 2, 28)),
+        (date(2024, 5, 10), 0, date(2024, 5, 10)),
+    ],
+)
+def test_add_months_at_month_ends(day, months, expected):
+    assert rules.add_months(day, months) == expected
+    assert rules.period_end(day, months, "months") == expected
+
+
+def test_period_end_in_days_does_not_count_the_start():
+    assert rules.period_end(date(2024, 2, 28), 1, "days") == date(2024, 2, 29)
+    assert rules.period_end(date(2023, 12, 31), 90, "days") == date(2024, 3, 30)
+
+
+def _student_policy() -> rules.PolicyRules:
+    """Tier 1: 380, students 300. 全额 (100 %) with priority 2; a fixed 350 with priority 1."""
+    return rules.PolicyRules(
+        year=2024,
+        collection_start=date(2023, 9, 1),
+        collection_end=date(2023, 12, 31),
+        tiers={1: rules.TierRule(1, D(380), D(300))},
+        categories={
+            1: rules.CategoryRule(1, "full", 2, {1: rules.Amount("percent", D(100))}),
+            2: rules.CategoryRule(2, "fixed", 1, {1: rules.Amount("fixed", D(350))}),
+        },
+    )
+
+
+def test_the_student_standard_only_for_students_and_the_defaults_are_not_students():
+    policy = _student_policy()
+    assert (rules.standard_for(policy, tier=1), rules.standard_for(policy, tier=1, student=True)) == (D(380), D(300))
+    assert (rules.is_full(policy, 1, tier=1), rules.is_full(policy, 1, tier=1, student=True)) == (True, True)
+    assert (rules.is_full(policy, 2, tier=1), rules.is_full(policy, 2, tier=1, student=True)) == (False, True)
+    # Not a student: 380 beats 350. A student: both give 300, and the tie goes to priority 1.
+    assert rules.choose_winner(policy, [1, 2], tier=1).category_id == 1
+    assert rules.choose_winner(policy, [2, 1], tier=1, student=True).category_id == 2
+
+
+def test_a_zero_subsidy_is_never_full_even_with_a_zero_standard():
+    policy = rules.PolicyRules(
+        year=2024,
+        collection_start=date(2023, 9, 1),
+        collection_end=date(2023, 12, 31),
+        tiers={1: rules.TierRule(1, D(0))},
+        categories={1: rules.CategoryRule(1, "none", 1, {1: rules.Amount("fixed", D(0))})},
+    )
+    assert rules.personal_due(policy, 1, tier=1) == D(0)
+    assert not rules.is_full(policy, 1, tier=1)
