@@ -312,6 +312,7 @@ def detect_encoding(path: str | Path, chunk: int = 1 << 16) -> str:
 # -- opening ---------------------------------------------------------------------------------------------
 
 HEADER_SCAN_ROWS = 15
+MAX_EMPTY_RUN = 2000  # LibreOffice can write 2^20 empty rows: stop after a long run of them
 
 
 @dataclass
@@ -545,7 +546,7 @@ def _table_rows(table: Table, found, layouts, required):
         base = k * LINE_STRIDE
         info = table.sheets[k]
         id_col = columns["id_number"]
-        count = blank = 0
+        count = blank = empty_run = 0
         titles: list = []
         pending = False  # blank rows or lone text cells wait for the next row to tell what they are
         for line, cells in sheet.rows:
@@ -556,11 +557,13 @@ def _table_rows(table: Table, found, layouts, required):
                 continue
             what = _row_kind(cells, id_col, required)
             if what == "blank":
-                # Never a reason to stop: a row after any number of blank ones is still read (the sheet's rows
-                # end at its measured used range, so LibreOffice's 2^20 styled empty rows are not iterated).
                 blank += 1
+                empty_run += 1
                 pending = True
+                if empty_run > MAX_EMPTY_RUN:
+                    break
                 continue
+            empty_run = 0
             if blank:
                 skipped["blank"] += blank
                 blank = 0

@@ -262,13 +262,3 @@ def test_a_hidden_sheet_with_the_header_refuses_the_file(tmp_path, reader):
     with pytest.raises(ReadError) as caught:
         read(path)
     assert "“二月”" in str(caught.value)
-
-
-def test_people_after_a_long_run_of_blank_rows_are_still_read(tmp_path, reader):
-    """A block pasted far below the first (3,000 blank rows between): read, never dropped without a word."""
-    rows = [ROSTER, *people(0, 2, "红湾寺镇"), *([[]] * 3000), *people(20, 2, "马蹄乡")]
-    table, got = read(write_workbook(tmp_path / "r.xlsx", {"名册": rows}))
-    assert ids(table, got) == [person_id(k) for k in (0, 1, 20, 21)]
-    assert [line for line, _cells in got][-1] == 1 + 2 + 3000 + 2
-    text_table, text_rows = read(write_csv(tmp_path / "r.csv", rows))
-    assert ids(text_table, text_rows) == [person_id(k) for k in (0, 1, 20, 21)]
