@@ -39,6 +39,7 @@ MENUS = {
     Role.BUREAU: [
         "home",
         "upload",
+        "imports",
         "rosters",
         "results",
         "transfers",
@@ -48,9 +49,20 @@ MENUS = {
         "policy",
         "admin",
     ],
-    Role.AUDITOR: ["home", "rosters", "results", "transfers", "progress", "notices", "cases", "policy", "admin"],
+    Role.AUDITOR: [
+        "home",
+        "imports",
+        "rosters",
+        "results",
+        "transfers",
+        "progress",
+        "notices",
+        "cases",
+        "policy",
+        "admin",
+    ],
     # The progress pages do not let a department in (its view refuses the role), so the menu does not offer them.
-    Role.DEPARTMENT: ["home", "upload", "rosters", "results", "transfers"],
+    Role.DEPARTMENT: ["home", "upload", "imports", "rosters", "results", "transfers"],
     Role.TOWNSHIP: ["home", "results", "progress", "notices", "cases"],
 }
 

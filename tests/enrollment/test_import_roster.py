@@ -99,6 +99,8 @@ def test_two_versions_yield_added_removed_changed_unchanged_and_validity(tmp_pat
         "unchanged": 1,
         "name_mismatch": 0,
         "not_in_register": 3,
+        "previous": 3,  # people on version 1, and the one removed is more than 20 % of them: to be confirmed
+        "removals_to_confirm": 1,
     }
     result = job2.summary["result"]
     assert (result["added"], result["removed"], result["changed"], result["unchanged"]) == (1, 1, 1, 1)

@@ -89,15 +89,3 @@ def test_counterpart_rows_multiply_people_by_each_share_and_round():
         tr.CounterpartRow("county", D("10"), 3, D("30.00")),
     ]
     assert tr.counterpart_rows({}, people=5) == []
-
-
-@pytest.mark.parametrize("text", ["=1+1", "+86", "-3", "@SUM(A1)", "\tx", "\rx"])
-def test_formula_like_cells_get_an_apostrophe(text):
-    assert tr.is_formula_like(text)
-    assert tr.csv_safe(text) == "'" + text
-
-
-@pytest.mark.parametrize("value", ["张三", "620721", "", "1=1", 5, None, D("-3")])
-def test_other_cells_stay_as_they_are(value):
-    assert not tr.is_formula_like(value)
-    assert tr.csv_safe(value) == value
