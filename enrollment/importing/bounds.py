@@ -540,6 +540,15 @@ def _scan_exact(zf, info, extent: SheetExtent) -> int:
     return size
 
 
+def last_value_row(path, member: str) -> int:
+    """The last row of one worksheet that holds a value (empty styled cells do not count), parsed exactly: asked
+    only when a reader meets a long run of blank rows, to tell trailing formatting from a table further down."""
+    with zipfile.ZipFile(path) as zf:
+        extent = SheetExtent(member=member, exact=True)
+        _scan_exact(zf, zf.getinfo(member), extent)
+    return extent.rows
+
+
 def _check_extent(extent: SheetExtent, max_rows: int, max_columns: int) -> None:
     if extent.declared and (extent.declared[0] > max_rows or extent.declared[1] > max_columns):
         raise BoundsError(

@@ -17,7 +17,7 @@ import datetime
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -313,6 +313,9 @@ def detect_encoding(path: str | Path, chunk: int = 1 << 16) -> str:
 
 HEADER_SCAN_ROWS = 15
 MAX_EMPTY_RUN = 2000  # LibreOffice can write 2^20 empty rows: stop after a long run of them
+# Past such a run, rows further down are read when they lie at most this far below (openpyxl holds memory for
+# every row it streams past); a table farther down is refused, naming its row.
+MAX_BLANK_GAP = 200_000
 
 
 @dataclass
@@ -325,6 +328,9 @@ class _Sheet:
     hidden_columns: frozenset = frozenset()
     visible: bool = True
     empty: bool = True
+    # After a long run of blank rows: the last row of the sheet that holds a value (an .xlsx sheet, measured
+    # exactly then). None: read on (a text file or an .xls, whose blank rows cost nothing to pass).
+    last_value_row: Callable[[], int] | None = None
 
 
 def open_table(path: str | Path, *, required: tuple[str, ...] = ("id_number",), kind: str | None = None) -> Table:
@@ -560,8 +566,24 @@ def _table_rows(table: Table, found, layouts, required):
                 blank += 1
                 empty_run += 1
                 pending = True
-                if empty_run > MAX_EMPTY_RUN:
-                    break
+                if empty_run > MAX_EMPTY_RUN and sheet.last_value_row is not None:
+                    # LibreOffice writes 2^20 styled empty rows, and streaming through them costs memory: stop,
+                    # but only when no value lies below. A table far below is refused, never dropped unseen.
+                    below = sheet.last_value_row()
+                    if below <= line:
+                        break
+                    if below - line <= MAX_BLANK_GAP:
+                        sheet.last_value_row = None  # a table further down, near enough: read on to it
+                        continue
+                    raise ReadError(
+                        _(
+                            "%(where)s: more rows follow at row %(row)s, after more than %(blank)s blank rows. Delete "
+                            "the blank rows (or move that table to a sheet of its own) and upload the file again."
+                        ),
+                        where=sheet.name or "-",
+                        row=below,
+                        blank=MAX_EMPTY_RUN,
+                    )
                 continue
             empty_run = 0
             if blank:
@@ -709,7 +731,14 @@ def _xlsx_rows(path):
         book = CalamineWorkbook.from_path(str(path))
         metadata = [m for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
         hidden = _xlsx_hidden_columns(path)
-        sheets = [_calamine_sheet(book.get_sheet_by_name(m.name), hidden.get(m.name, frozenset())) for m in metadata]
+        if len(metadata) > len(extents):
+            raise ReadError(_("The file is not a readable .xlsx workbook."))
+        sheets = [
+            _calamine_sheet(
+                book.get_sheet_by_name(m.name), hidden.get(m.name, frozenset()), _value_probe(path, extent.member)
+            )
+            for m, extent in zip(metadata, extents, strict=False)
+        ]
     except ReadError:
         raise
     except Exception as exc:
@@ -719,7 +748,7 @@ def _xlsx_rows(path):
     return sheets, book.close
 
 
-def _calamine_sheet(sheet, hidden_columns) -> _Sheet:
+def _calamine_sheet(sheet, hidden_columns, last_value_row) -> _Sheet:
     # iter_rows starts at row 1 but at the first used column: pad the columns left of it, so that positions are
     # the sheet's own (as openpyxl gives them).
     last_row = sheet.end[0] + 1 if sheet.height else 0
@@ -731,7 +760,18 @@ def _calamine_sheet(sheet, hidden_columns) -> _Sheet:
                 cells = [None if c == "" else c for c in cells]
             yield line, pad + cells if pad else cells
 
-    return _Sheet(sheet.name or "-", rows(), last_row, hidden_columns)
+    entry = _Sheet(sheet.name or "-", rows(), last_row, hidden_columns)
+    entry.last_value_row = last_value_row
+    return entry
+
+
+def _value_probe(path, member: str) -> Callable[[], int]:
+    def last_value_row() -> int:
+        from .bounds import last_value_row
+
+        return last_value_row(path, member)
+
+    return last_value_row
 
 
 def _worksheet_extents(bounds) -> list:
@@ -815,6 +855,7 @@ def _xlsx_rows_streamed(path, extents):
                 yield line, list(cells)
 
         sheet = _Sheet(ws.title, rows(), extent.rows, hidden.get(ws.title, frozenset()))
+        sheet.last_value_row = _value_probe(path, extent.member)
         sheet.visible = ws.sheet_state == "visible"
         sheets.append(sheet)
     return sheets, wb.close

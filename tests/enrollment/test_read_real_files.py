@@ -262,3 +262,30 @@ def test_a_hidden_sheet_with_the_header_refuses_the_file(tmp_path, reader):
     with pytest.raises(ReadError) as caught:
         read(path)
     assert "“二月”" in str(caught.value)
+
+
+def test_people_after_a_long_run_of_blank_rows_are_still_read(tmp_path, reader):
+    """A block pasted far below the first (3,000 blank rows between): read, never dropped without a word."""
+    rows = [ROSTER, *people(0, 2, "红湾寺镇"), *([[]] * 3000), *people(20, 2, "马蹄乡")]
+    table, got = read(write_workbook(tmp_path / "r.xlsx", {"名册": rows}))
+    assert ids(table, got) == [person_id(k) for k in (0, 1, 20, 21)]
+    assert [line for line, _cells in got][-1] == 1 + 2 + 3000 + 2
+    text_table, text_rows = read(write_csv(tmp_path / "r.csv", rows))
+    assert ids(text_table, text_rows) == [person_id(k) for k in (0, 1, 20, 21)]
+
+
+def test_a_table_far_below_a_long_blank_run_refuses_the_file_naming_its_row(tmp_path, reader):
+    """Rows 250,000 lines below the table: the file is refused naming where, not read partly."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "名册"
+    for row in [ROSTER, *people(0, 2, "红湾寺镇")]:
+        ws.append(row)
+    ws.cell(row=250_004, column=2, value=person_id(30))
+    wb.save(tmp_path / "far.xlsx")
+    with pytest.raises(ReadError) as refused:
+        read(tmp_path / "far.xlsx")
+    message = str(refused.value)
+    assert "名册" in message and "250004" in message and "空行" in message, message
