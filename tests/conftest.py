@@ -5,6 +5,13 @@ from contextlib import contextmanager
 import pytest
 from django.conf import settings
 from django.db import connection
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property tests judge the rules, not the machine: on a loaded 2-core runner (xdist workers, a Celery worker,
+# Chromium) input generation can exceed Hypothesis' time checks without anything being wrong.
+hypothesis_settings.register_profile("project", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+hypothesis_settings.load_profile("project")
 
 
 def pytest_report_header(config):
