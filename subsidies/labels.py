@@ -28,6 +28,10 @@ _SUBJECTS = ("家庭成员", "保障对象", "供养人员", "供养对象", "�
 # Qualifiers that narrow a category down without naming another one.
 # Not a disability grade (N级): 残疾人（三级） is not 城乡重度（1—2级）残疾人.
 _QUALIFIERS = re.compile(r"农村|城市|城乡|城镇|在乡|集中供养|分散供养|全额|差额|\d+[类档]")
+# A category that names whom it leaves out (在乡重点优抚对象（不含1—6级残疾军人）) is never reached by dropping
+# qualifiers: 重点优抚对象（伤残军人） may be exactly the people it excludes.
+_EXCLUSION = re.compile(r"不含|不包括|除外")
+_CORE_STAGES = (4, 5)
 
 
 def _norm(text: str) -> str:
@@ -88,9 +92,11 @@ class LabelIndex:
         for key, labels in labelled:
             labels = [str(label) for label in labels if label]
             self.labels[key] = labels
+            # Its name's exclusion holds for its other labels too (an alias is a spelling, not a wider category).
+            excludes = any(_EXCLUSION.search(label) for label in labels)
             for label in labels:
                 for stage, value in enumerate(label_stages(label)):
-                    if value:
+                    if value and not (excludes and stage in _CORE_STAGES):
                         self.stages[stage].setdefault(value, set()).add(key)
 
     def match(self, label, *, prefer: set | frozenset = frozenset()) -> LabelMatch:

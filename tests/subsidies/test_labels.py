@@ -12,7 +12,8 @@ ISSUE_LABELS.append("重点优抚对象（伤残军人）")
 EXPECTED = {
     "620721": ["rural_dibao_1_2", "urban_dibao_full", "extreme_poverty", "poverty_relieved", "at_risk", None, None],
     "341323": ["dibao", "dibao", "extreme_poverty", "stable_relieved", "monitored", None, "key_entitled"],
-    "500102": ["dibao", "dibao", "extreme_poverty", "stable_relieved", "monitored", "severe_disabled", "key_entitled"],
+    # 涪陵 excludes disabled soldiers (在乡重点优抚对象（不含1—6级残疾军人）): 重点优抚对象（伤残军人） is not it.
+    "500102": ["dibao", "dibao", "extreme_poverty", "stable_relieved", "monitored", "severe_disabled", None],
     "141181": ["dibao", "dibao", "extreme_poverty", None, "monitored", "disabled", None],
 }
 
