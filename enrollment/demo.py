@@ -190,7 +190,10 @@ def write_demo(
         pool = rng.sample(people, int(len(people) * share))
         if department == "rural_revitalization" and civil_ids:
             # Overlaps: some of civil affairs' people are also certified by rural revitalization.
-            pool = pool[: len(pool) * 4 // 5] + civil_ids[: len(pool) // 5]
+            # Each person once: a roster naming someone twice is refused whole.
+            kept = pool[: len(pool) * 4 // 5]
+            seen = {p.id_number for p in kept}
+            pool = kept + [p for p in civil_ids if p.id_number not in seen][: len(pool) // 5]
         path = output / ROSTER_FILES[department]
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
