@@ -23,6 +23,7 @@ from accounts.models import Role, StaffProfile
 from enrollment import models as em
 from quotas import models as qm
 from subsidies import models as sm
+from tests.subsidies.admin_post import form_data
 
 from .world import build_world, model_object
 
@@ -108,31 +109,6 @@ def snapshot(model, response) -> dict:
     """Every row of the model and of its inline models, read from the database."""
     models = {model, *(i.formset.model for i in response.context["inline_admin_formsets"])}
     return {m._meta.label: list(m._default_manager.order_by("pk").values()) for m in models}
-
-
-def form_data(response) -> dict[str, str]:
-    """What a browser submits unchanged: every field of the form and the inline forms, management forms too."""
-    data: dict[str, str] = {}
-
-    def add(form):
-        for bound in form:
-            value = bound.value()
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                if value:
-                    data[bound.html_name] = "on"
-                continue
-            if isinstance(value, list | tuple):
-                value = value[0] if value else ""
-            data[bound.html_name] = str(getattr(value, "pk", value))
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        add(inline.formset.management_form)
-        for form in inline.formset.forms:
-            add(form)
-    return data
 
 
 def field_errors(response, html_name: str) -> list:

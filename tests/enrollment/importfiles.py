@@ -57,3 +57,13 @@ def write_workbook(path, sheets, *, hidden_columns=None, hidden_rows=None, merge
             ws.merge_cells(cells)
     wb.save(path)
     return path
+
+
+def civil_affairs_with_categories(county):
+    """Civil affairs with the two categories most import tests use (低保对象, 特困人员) in `county`."""
+    from subsidies.models import Category, Department
+
+    dept = Department.objects.get(code="civil_affairs")
+    Category.objects.create(county=county, code="dibao", name="低保对象", department=dept)
+    Category.objects.create(county=county, code="tekun", name="特困人员", department=dept)
+    return dept

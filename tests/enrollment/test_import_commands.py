@@ -8,9 +8,9 @@ from django.core.management.base import CommandError
 
 from enrollment.models import ImportJob, Payment
 from enrollment.services import county_ensure
-from subsidies.models import Category, Department, Identity, RosterVersion
+from subsidies.models import Identity, RosterVersion
 
-from .importfiles import person_id, write_csv
+from .importfiles import civil_affairs_with_categories, person_id, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +20,7 @@ PAYMENT_HEADER = ["身份证号码", "姓名", "缴费年度", "缴费金额", "
 
 @pytest.fixture
 def civil():
-    county = county_ensure(code="620721")
-    dept = Department.objects.get(code="civil_affairs")
-    Category.objects.create(county=county, code="dibao", name="低保对象", department=dept)
-    Category.objects.create(county=county, code="tekun", name="特困人员", department=dept)
-    return dept
+    return civil_affairs_with_categories(county_ensure(code="620721"))
 
 
 def summary(command, *args, **options) -> list[str]:

@@ -16,9 +16,9 @@ from accounts.services import staff_user_create
 from enrollment.imports import import_file
 from enrollment.models import ImportKind, ImportStatus, Payment, Person
 from enrollment.services import county_ensure
-from subsidies.models import Category, Department, Identity, RosterVersion
+from subsidies.models import Identity, RosterVersion
 
-from .importfiles import person_id, write_csv, write_workbook
+from .importfiles import civil_affairs_with_categories, person_id, write_csv, write_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +40,7 @@ def county():
 
 @pytest.fixture
 def civil(county):
-    dept = Department.objects.get(code="civil_affairs")
-    Category.objects.create(county=county, code="dibao", name="低保对象", department=dept)
-    Category.objects.create(county=county, code="tekun", name="特困人员", department=dept)
-    return dept
+    return civil_affairs_with_categories(county)
 
 
 def people(keys, township="红湾寺镇", category="低保对象", since="2023-09-01"):

@@ -15,9 +15,9 @@ from django.core.management.base import CommandError
 from enrollment.imports import ImportError_, import_file, import_job_commit
 from enrollment.models import ImportKind, ImportStatus
 from enrollment.services import county_ensure
-from subsidies.models import Category, Department, Identity, RosterVersion
+from subsidies.models import Identity, RosterVersion
 
-from .importfiles import person_id, write_csv
+from .importfiles import civil_affairs_with_categories, person_id, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +26,7 @@ HEADER = ["身份证号码", "姓名", "人员类别"]
 
 @pytest.fixture
 def civil():
-    county = county_ensure(code="620721")
-    dept = Department.objects.get(code="civil_affairs")
-    Category.objects.create(county=county, code="dibao", name="低保对象", department=dept)
-    Category.objects.create(county=county, code="tekun", name="特困人员", department=dept)
-    return dept
+    return civil_affairs_with_categories(county_ensure(code="620721"))
 
 
 def identities():

@@ -16,7 +16,7 @@ def form_data(response) -> dict[str, str]:
                 continue
             if isinstance(value, list | tuple):
                 value = value[0] if value else ""
-            data[bound.html_name] = str(value)
+            data[bound.html_name] = str(getattr(value, "pk", value))
 
     add(response.context["adminform"].form)
     for inline in response.context["inline_admin_formsets"]:
