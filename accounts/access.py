@@ -12,7 +12,7 @@ from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from .models import Role, StaffProfile
+from accounts.models import Role, StaffProfile
 
 
 def profile_of(user) -> StaffProfile | None:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from .models import ExportRecord, StaffProfile
-from .permissions import roles_grantable
+from accounts.models import ExportRecord, StaffProfile
+from accounts.permissions import roles_grantable
 
 
 @admin.register(StaffProfile)

@@ -24,10 +24,9 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.manager import HistoryManager
 
+from accounts.access import profile_of
+from accounts.models import Role
 from enrollment.models import County
-
-from .access import profile_of
-from .models import Role
 
 _COUNTY_LOOKUPS: dict[type[Model], str | None] = {}
 # Models whose county is not reached through a required foreign key.

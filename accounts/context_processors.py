@@ -1,6 +1,6 @@
 """Puts the current user's staff profile (or None) and the navigation they may use into every template."""
 
-from .navigation import nav_links
+from accounts.navigation import nav_links
 
 
 def staff(request):

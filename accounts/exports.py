@@ -1,7 +1,7 @@
 """Every data export is recorded (who, what, which filters, how many rows).
 
 A view that hands out a file of people calls `record_export` once, before the response is returned, and writes
-the file through the one formula-safe writer (enrollment.importing.writers), so a name like `=HYPERLINK(…)`
+the file through the one formula-safe writer (enrollment.files.writers), so a name like `=HYPERLINK(…)`
 stays text.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from .access import profile_of
-from .models import ExportRecord
+from accounts.access import profile_of
+from accounts.models import ExportRecord
 
 
 def record_export(

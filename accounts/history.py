@@ -15,9 +15,9 @@ from django.apps import apps
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .access import profile_of, scope_department_owned, scope_people, shown_id_number
-from .admin_mixins import county_lookup_for
-from .models import Role
+from accounts.access import profile_of, scope_department_owned, scope_people, shown_id_number
+from accounts.admin_mixins import county_lookup_for
+from accounts.models import Role
 
 # Models whose history a department or township user may read, and how their rows are scoped.
 _OWN_ROWS = {

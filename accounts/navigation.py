@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.translation import pgettext_lazy
 
-from .access import role_of
-from .models import Role
+from accounts.access import role_of
+from accounts.models import Role
 
 ALL_ROLES = (Role.BUREAU, Role.DEPARTMENT, Role.TOWNSHIP, Role.AUDITOR)
 READERS = (Role.BUREAU, Role.AUDITOR)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.apps import apps
 from django.contrib.auth.backends import BaseBackend
 
-from .access import profile_of
-from .models import Role
+from accounts.access import profile_of
+from accounts.models import Role
 
 # Models the bureau may only view: accounts and their rights (a bureau user must not make itself superuser),
 # logs and the audit trail (evidence must not be edited), and framework tables.

@@ -1,15 +1,9 @@
 """Services for staff accounts."""
 
-import secrets
-from typing import NamedTuple
-
 from django.contrib.auth import get_user_model
-from django.db import transaction
 
+from accounts.models import Role, StaffProfile
 from enrollment.models import County
-from subsidies.models import Department
-
-from .models import Role, StaffProfile
 
 DEMO_DEPARTMENT_USERS = {
     "civil_affairs": "minzheng",
@@ -17,12 +11,6 @@ DEMO_DEPARTMENT_USERS = {
     "disabled_federation": "canlian",
     "veterans_affairs": "tuiyi",
 }
-
-
-class DemoUser(NamedTuple):
-    username: str
-    password: str
-    profile: StaffProfile
 
 
 def staff_user_create(
@@ -38,22 +26,3 @@ def staff_user_create(
         user=user, defaults={"role": role, "county": county, "department": department, "township": township}
     )
     return profile
-
-
-@transaction.atomic
-def demo_users_create(*, county: County) -> list[DemoUser]:
-    """One user per role (a department user per department, one township user), each with a fresh password."""
-    specs = [("bureau", Role.BUREAU, None, None), ("auditor", Role.AUDITOR, None, None)]
-    for code, username in DEMO_DEPARTMENT_USERS.items():
-        specs.append((username, Role.DEPARTMENT, Department.objects.get(code=code), None))
-    township = county.townships.order_by("code", "name").first()
-    if township is not None:
-        specs.append(("xiangzhen", Role.TOWNSHIP, None, township))
-    users = []
-    for username, role, department, township in specs:
-        password = secrets.token_urlsafe(9)
-        profile = staff_user_create(
-            username=username, password=password, role=role, county=county, department=department, township=township
-        )
-        users.append(DemoUser(username, password, profile))
-    return users

@@ -282,7 +282,7 @@ class Campaign:
             return ("reconcile", "--county", COUNTY, "--year", str(YEAR), *(["--full"] if full else []))
         code = (
             "from django.db import transaction; from enrollment.models import County; "
-            "from subsidies.reconcile import reconcile_enqueue\n"
+            "from subsidies.reconciliation.engine import reconcile_enqueue\n"
             "with transaction.atomic():\n"
             f"    reconcile_enqueue(county=County.objects.get(code='{COUNTY}'), year={YEAR}, full={full})"
         )
@@ -382,9 +382,9 @@ def write_files(out: Path, persons: int, tier_text: str) -> dict:
     import django
 
     django.setup()
-    from enrollment.demo import demo_townships, generate_people, write_register
-    from enrollment.imports import demo_policy
-    from enrollment.services import county_ensure
+    from dashboard.demo import demo_policy
+    from enrollment.demo.generator import demo_townships, generate_people, write_register
+    from enrollment.places.services import county_ensure
     from subsidies.models import Category, Department
 
     county = county_ensure(code=COUNTY)
@@ -512,7 +512,7 @@ def pages_child() -> None:
     from django.db.models import Count
     from django.test import Client
 
-    from accounts.services import demo_users_create
+    from dashboard.demo import demo_users_create
     from enrollment.models import County
     from subsidies.models import ReconciliationResult
 

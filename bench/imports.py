@@ -95,7 +95,7 @@ def write_roster(path: Path, ids: list[str], categories: list[str], seed: int, *
 
 def bench_setup() -> dict:
     """The bench county and its categories (idempotent); department code → category names."""
-    from enrollment.services import county_ensure
+    from enrollment.places.services import county_ensure
     from subsidies.models import Category, Department
 
     county = county_ensure(code=COUNTY)
@@ -115,8 +115,8 @@ def bench_setup() -> dict:
 def child(kind: str, path: str, department: str | None, date: str | None) -> None:
     """Run one import in this (child) process; prints the job's status."""
     django_setup()
-    from enrollment.imports import import_file
-    from enrollment.services import county_ensure
+    from enrollment.imports.pipeline import import_file
+    from enrollment.places.services import county_ensure
     from enrollment.signals import import_committed
     from subsidies.models import Department
 
@@ -231,7 +231,7 @@ def main() -> None:
         bench_setup()
         return
     if args.child == "demo-register":
-        from enrollment.demo import demo_townships, generate_people, write_register
+        from enrollment.demo.generator import demo_townships, generate_people, write_register
 
         people = generate_people(county_code=COUNTY, persons=args.rows, seed=7, townships=demo_townships(COUNTY))
         write_register(Path(args.file), people, encoding="gb18030")
@@ -248,7 +248,7 @@ def main() -> None:
         sys.exit("bench/imports.py needs PostgreSQL: set DATABASE_URL=postgres://…/bench_imports")
     call_command("migrate", verbosity=0)
     from enrollment.models import Person
-    from enrollment.services import county_ensure
+    from enrollment.places.services import county_ensure
 
     county = county_ensure(code=COUNTY)
     names = bench_setup()

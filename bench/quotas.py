@@ -95,10 +95,10 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from enrollment.models import FollowUpCase
-    from quotas import selectors
-    from quotas.cases import cases_sync
+    from quotas.cases.services import cases_sync
     from quotas.models import QuotaTable
-    from quotas.services import progress_snapshot_take
+    from quotas.progress import selectors
+    from quotas.progress.services import progress_snapshot_take
 
     county = load(args.results)
     table = QuotaTable.objects.get(county=county, year=2024)

@@ -260,12 +260,12 @@ def main() -> None:
     from django.db import connection
 
     from subsidies.models import ReconciliationResult
-    from subsidies.reconcile import reconcile
+    from subsidies.reconciliation.engine import reconcile
 
     call_command("migrate", verbosity=0)
-    logging.getLogger("subsidies.reconcile").setLevel(logging.WARNING)
+    logging.getLogger("subsidies.reconciliation.engine").setLevel(logging.WARNING)
     # The follow-up cases' receiver (quotas) runs after each run commits: timed apart, below.
-    from quotas.cases import on_reconciliation_finished
+    from quotas.cases.services import on_reconciliation_finished
     from subsidies.signals import reconciliation_finished
 
     reconciliation_finished.disconnect(on_reconciliation_finished, dispatch_uid="quotas.cases_sync")
@@ -303,7 +303,7 @@ def main() -> None:
     n, _ = timed("change 1% of identities and mark the people dirty", change_identities, county)
     run3, _ = timed(f"incremental run after {n:,} identity changes", reconcile, county=county, year=2024)
     print(f"  {run3.persons:,} people recomputed, {run3.changed:,} rows changed")
-    from quotas.cases import cases_sync
+    from quotas.cases.services import cases_sync
 
     timed("(quotas) follow-up cases sync after a run, for reference", cases_sync, county_id=county.pk, year=2024)
     for label, seconds in page_timings(county):

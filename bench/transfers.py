@@ -26,9 +26,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from enrollment.services import county_ensure  # noqa: E402
+from enrollment.places.services import county_ensure  # noqa: E402
 from subsidies.models import Category, Department, Fund, TransferBatch, TransferLine  # noqa: E402
-from subsidies.transfers import OWED_SQL, batch_build  # noqa: E402
+from subsidies.transfers.services import OWED_SQL, batch_build  # noqa: E402
 
 FABRICATE_SQL = """
 INSERT INTO subsidies_reconciliationresult

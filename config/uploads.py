@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
-from enrollment.importing.filenames import split_name
+from enrollment.files.filenames import split_name
 
 
 class SafeTemporaryFileUploadHandler(TemporaryFileUploadHandler):

@@ -5,14 +5,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from accounts import views as account_views
+from dashboard import views as dashboard_views
 
 admin.site.site_header = _("Resident medical insurance subsidy reconciliation")
 admin.site.site_title = _("Subsidy reconciliation administration")
 admin.site.index_title = _("Data management")
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),

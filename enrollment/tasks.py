@@ -7,8 +7,7 @@ out-of-memory killer) runs at most CELERY_TASK_MAX_DELIVERIES times, then the jo
 from celery import shared_task
 
 from config.queue import BoundedDeliveries, lost_worker_message
-
-from .imports import import_job_commit, import_job_stop, import_job_validate
+from enrollment.imports.pipeline import import_job_commit, import_job_stop, import_job_validate
 
 
 class ImportTask(BoundedDeliveries):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from enrollment.imports import views
 
 app_name = "enrollment"
 

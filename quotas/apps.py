@@ -7,8 +7,7 @@ class QuotasConfig(AppConfig):
     verbose_name = _("Enrolment quotas")
 
     def ready(self):
+        from quotas.cases.services import on_reconciliation_finished
         from subsidies.signals import reconciliation_finished
-
-        from .cases import on_reconciliation_finished
 
         reconciliation_finished.connect(on_reconciliation_finished, dispatch_uid="quotas.cases_sync")

@@ -1,114 +1,12 @@
-"""Enrolment quota tables, progress snapshots and their rows (SPEC §9)."""
+"""Where Django looks for the quotas app's models: an index of the concept packages that define them."""
 
-from django.conf import settings
-from django.db import models
-from django.utils.translation import gettext_lazy as _
+from quotas.progress.models import ProgressSnapshot, SnapshotRow
+from quotas.targets.models import QuotaTable, QuotaUnit, UnitKind
 
-
-class QuotaTable(models.Model):
-    """A county's enrolment task table for one year, with the total the document states."""
-
-    county = models.ForeignKey(
-        "enrollment.County", on_delete=models.PROTECT, related_name="quota_tables", verbose_name=_("county")
-    )
-    year = models.PositiveSmallIntegerField(_("benefit year"))
-    title = models.CharField(_("title"), max_length=200)
-    stated_total = models.PositiveIntegerField(_("stated total"), null=True, blank=True)
-    # The figure on the file's own 合计 row, which may differ from both the notice and the rows' sum.
-    file_total = models.PositiveIntegerField(_("total row of the file"), null=True, blank=True)
-    source = models.CharField(_("source"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("quota table")
-        verbose_name_plural = _("quota tables")
-        constraints = [models.UniqueConstraint(fields=["county", "year"], name="quota_table_unique_year")]
-
-    def __str__(self):
-        return self.title
-
-
-class UnitKind(models.TextChoices):
-    TOWNSHIP = "township", _("township")
-    VILLAGE = "village", _("village")
-    GROUP = "group", _("group")
-
-
-class QuotaUnit(models.Model):
-    """One row of a quota table: a township, a village, or a group that is not a place."""
-
-    table = models.ForeignKey(QuotaTable, on_delete=models.CASCADE, related_name="units", verbose_name=_("table"))
-    seq = models.PositiveIntegerField(_("no."))
-    name = models.CharField(_("name"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=10, choices=UnitKind.choices)
-    township = models.ForeignKey(
-        "enrollment.Township",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("township"),
-    )
-    village = models.ForeignKey(
-        "enrollment.Village",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("village"),
-    )
-    group = models.CharField(_("group"), max_length=30, blank=True)
-    target = models.PositiveIntegerField(_("target"))
-    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
-    note = models.CharField(_("note"), max_length=200, blank=True)
-
-    class Meta:
-        verbose_name = _("quota unit")
-        verbose_name_plural = _("quota units")
-        ordering = ["table", "seq"]
-        constraints = [models.UniqueConstraint(fields=["table", "name"], name="quota_unit_unique_name")]
-
-    def __str__(self):
-        return self.name
-
-
-class ProgressSnapshot(models.Model):
-    """Enrolment against the quota at one moment, kept so weeks can be compared."""
-
-    table = models.ForeignKey(QuotaTable, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("table"))
-    taken_at = models.DateTimeField(_("taken at"))
-    taken_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("taken by"),
-    )
-
-    class Meta:
-        verbose_name = _("progress snapshot")
-        verbose_name_plural = _("progress snapshots")
-        ordering = ["table", "-taken_at"]
-
-    def __str__(self):
-        return f"{self.table} {self.taken_at:%Y-%m-%d %H:%M}"
-
-
-class SnapshotRow(models.Model):
-    snapshot = models.ForeignKey(
-        ProgressSnapshot, on_delete=models.CASCADE, related_name="rows", verbose_name=_("snapshot")
-    )
-    unit = models.ForeignKey(QuotaUnit, on_delete=models.CASCADE, related_name="snapshot_rows", verbose_name=_("unit"))
-    enrolled = models.PositiveIntegerField(_("enrolled"))
-    target = models.PositiveIntegerField(_("target"))
-    rate = models.DecimalField(_("completion rate"), max_digits=7, decimal_places=4)
-    rank = models.PositiveIntegerField(_("rank"))
-
-    class Meta:
-        verbose_name = _("snapshot row")
-        verbose_name_plural = _("snapshot rows")
-        constraints = [models.UniqueConstraint(fields=["snapshot", "unit"], name="snapshot_row_unique_unit")]
-
-    def __str__(self):
-        return f"{self.unit} {self.rate}"
+__all__ = [
+    "ProgressSnapshot",
+    "QuotaTable",
+    "QuotaUnit",
+    "SnapshotRow",
+    "UnitKind",
+]

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import scheduled_snapshots_take
+from quotas.progress.services import scheduled_snapshots_take
 
 
 @shared_task(name="quotas.tasks.snapshot_progress_for_all_counties")

@@ -1,3 +1,4 @@
-"""Admin registrations, one module per area."""
+"""Where Django looks for the subsidies app's admin: each concept package registers its own models."""
 
-from . import admin_policies, admin_reconciliation, admin_rosters, admin_transfers  # noqa: F401
+from subsidies.policies import admin as policies_admin  # noqa: F401
+from subsidies.transfers import admin as transfers_admin  # noqa: F401

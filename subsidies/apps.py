@@ -7,8 +7,6 @@ class SubsidiesConfig(AppConfig):
     verbose_name = _("Subsidies")
 
     def ready(self):
-        from . import (
-            policies,  # noqa: F401  (signal receivers that keep policy snapshots fresh)
-            reconcile_receivers,  # noqa: F401  (connects the import → reconciliation receiver)
-            rosters,  # noqa: F401  (the category delete guard of roster commits)
-        )
+        from subsidies.policies import services  # noqa: F401  (signal receivers that keep policy snapshots fresh)
+        from subsidies.reconciliation import receivers  # noqa: F401  (connects the import → reconciliation receiver)
+        from subsidies.rosters import importer  # noqa: F401  (the category delete guard of roster commits)

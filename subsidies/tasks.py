@@ -16,7 +16,7 @@ class RunTask(BoundedDeliveries):
     abstract = True
 
     def deliveries_exceeded(self, runs: int, run_id: int, *args, **kwargs) -> None:
-        from subsidies import reconcile
+        from subsidies.reconciliation import engine as reconcile
 
         reconcile.run_fail(run_id=run_id, message=lost_worker_message(runs))
 
@@ -27,8 +27,8 @@ class RunTask(BoundedDeliveries):
 @shared_task(base=RunTask, acks_late=True)
 def reconcile_dispatch(run_id: int, chunks: int | None = None) -> int:
     """Fan a recorded run out into one task per part (a chord) and finish it when all are done."""
-    from subsidies import reconcile
     from subsidies.models import ReconciliationRun, RunStatus
+    from subsidies.reconciliation import engine as reconcile
 
     run = ReconciliationRun.objects.get(pk=run_id)
     if run.status != RunStatus.RUNNING:
@@ -45,14 +45,14 @@ def reconcile_dispatch(run_id: int, chunks: int | None = None) -> int:
 
 @shared_task(base=RunTask, acks_late=True)
 def reconcile_chunk(run_id: int, keys: list[str]) -> int:
-    from subsidies import reconcile
+    from subsidies.reconciliation import engine as reconcile
 
     return reconcile.run_chunk(run_id=run_id, keys=keys)
 
 
 @shared_task(base=RunTask, acks_late=True)
 def reconcile_finish(run_id: int) -> dict:
-    from subsidies import reconcile
+    from subsidies.reconciliation import engine as reconcile
 
     return reconcile.run_finish(run_id=run_id).counts
 
@@ -62,7 +62,7 @@ def reconcile_failed(run_id: int) -> None:
     from django.utils import translation
     from django.utils.translation import gettext
 
-    from subsidies import reconcile
+    from subsidies.reconciliation import engine as reconcile
 
     with translation.override("zh-hans"):
         message = gettext("A part of the run failed; see the worker log.")
@@ -72,7 +72,7 @@ def reconcile_failed(run_id: int) -> None:
 @shared_task(acks_late=True)
 def reconcile_after_import(county_id: int) -> list[int]:
     """After a committed import: an incremental run for each current policy year of the county."""
-    from subsidies import reconcile
+    from subsidies.reconciliation import engine as reconcile
 
     runs = []
     for year in reconcile.current_years(county_id=county_id):
@@ -87,7 +87,7 @@ def reconcile_after_import(county_id: int) -> list[int]:
 def build_transfers_for_county(county_id: int, month: str) -> dict:
     """Build one county's batches for a month (ISO date of its first day). Idempotent: the database keeps it once."""
     from enrollment.models import County
-    from subsidies.transfers import batch_build
+    from subsidies.transfers.services import batch_build
 
     built = batch_build(county=County.objects.get(pk=county_id), month=date.fromisoformat(month))
     return {"batches": [b.pk for b in built.batches], "lines": built.lines, "unfunded": built.unfunded}
@@ -98,7 +98,7 @@ def build_transfers_for_all_counties(month: str | None = None) -> list[int]:
     """Beat, on the 1st: build the month just ended for every county that has reconciliation results."""
     from enrollment.models import County
     from subsidies.models import ReconciliationResult
-    from subsidies.transfer_rules import previous_month
+    from subsidies.transfers.rules import previous_month
 
     first = date.fromisoformat(month) if month else previous_month(timezone.localdate())
     has_results = ReconciliationResult.objects.filter(county=OuterRef("pk"))

@@ -1,6 +1,9 @@
 """Subsidies URLs, one module per area: policies, rosters, reconciliation results, transfer batches."""
 
-from . import policy_urls, reconciliation_urls, roster_urls, transfer_urls
+from subsidies.policies import urls as policy_urls
+from subsidies.reconciliation import urls as reconciliation_urls
+from subsidies.rosters import urls as roster_urls
+from subsidies.transfers import urls as transfer_urls
 
 app_name = "subsidies"
 

@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 
 from enrollment.models import ImportJob, ImportKind, ImportStatus
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from tests.killer_tasks import validate_and_die
 from tests.test_faults import Worker, real_queue, wait_for  # noqa: F401 - real_queue is a fixture
 

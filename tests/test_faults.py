@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from subsidies.models import ReconciliationResult, ReconciliationRun, RunStatus
-from subsidies.reconcile import reconcile, reconcile_enqueue
+from subsidies.reconciliation.engine import reconcile, reconcile_enqueue
 from tests.subsidies import recon_data as d
 from tests.subsidies.test_reconcile_runs import mixed_county, snapshot
 
@@ -228,9 +228,9 @@ def test_worker_killed_mid_reconciliation_redelivers_and_gives_the_undisturbed_r
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_database_error_mid_import_commits_nothing_and_the_retry_completes(require_postgres, tmp_path):
     """A real error raised by PostgreSQL on the 150th inserted person (a trigger): not one person is kept."""
-    from enrollment.imports import import_file, import_job_commit
+    from enrollment.imports.pipeline import import_file, import_job_commit
     from enrollment.models import ImportStatus, Person
-    from enrollment.services import county_ensure
+    from enrollment.places.services import county_ensure
     from tests.badfiles import REGISTER_HEADER, person_id
     from tests.enrollment.test_bad_inputs import table_counts
 
@@ -320,7 +320,7 @@ def test_broker_down_refuses_an_upload_in_chinese_and_the_job_says_why(require_p
     from accounts.models import Role
     from accounts.services import staff_user_create
     from enrollment.models import ImportJob, ImportStatus
-    from enrollment.services import county_ensure
+    from enrollment.places.services import county_ensure
     from subsidies.models import Category, Department, Identity
     from tests.badfiles import ROSTER_HEADER, person_id
 

@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import Role, StaffProfile
-from accounts.services import demo_users_create
-from enrollment.services import county_ensure
+from dashboard.demo import demo_users_create
+from enrollment.places.services import county_ensure
 from subsidies.models import Department
 
 pytestmark = pytest.mark.django_db

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "enrollment",
     "subsidies",
     "quotas",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -123,7 +124,7 @@ FILE_UPLOAD_HANDLERS = [
     "config.uploads.SafeTemporaryFileUploadHandler",  # a long extension must not break the temporary file
 ]
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
-# Workbooks are measured before any reader allocates for them (enrollment/importing/bounds.py) and refused,
+# Workbooks are measured before any reader allocates for them (enrollment/files/bounds.py) and refused,
 # naming the limit, beyond any of these. Used range = the last row and column holding a value.
 WORKBOOK_MAX_ROWS = env.int("WORKBOOK_MAX_ROWS", default=1_048_576)
 WORKBOOK_MAX_COLUMNS = env.int("WORKBOOK_MAX_COLUMNS", default=1_024)
@@ -176,7 +177,7 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 ROSTER_REMOVAL_CONFIRM_SHARE = env.float("ROSTER_REMOVAL_CONFIRM_SHARE", default=0.2)
 
 # No IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT: it deletes a leading "=" from the value; the admin's exports use the
-# formula-safe writer's formats instead (enrollment.importing.export_formats).
+# formula-safe writer's formats instead (enrollment.files.export_formats).
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # Celery: without a broker every task runs eagerly in-process (make run needs no Redis).

@@ -1,7 +1,7 @@
 """Production settings: the only place security is hardened. Every secret comes from the environment."""
 
-from .base import *  # noqa: F403
-from .base import env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")

@@ -1,9 +1,12 @@
-"""The --county option every management command that works on a county shares (enrollment.services.county_resolve)."""
+"""The --county option every management command that works on a county shares.
+
+The county is resolved by enrollment.places.services.county_resolve.
+"""
 
 from django.core.management.base import CommandError
 
 from enrollment.models import County
-from enrollment.services import CountyChoiceError, county_resolve
+from enrollment.places.services import CountyChoiceError, county_resolve
 
 
 def add_county_argument(parser) -> None:

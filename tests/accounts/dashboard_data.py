@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.services import staff_user_create
 from enrollment.models import CaseStatus, County, FollowUpCase, Township, Village
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
 from subsidies.models import (
     BatchStatus,

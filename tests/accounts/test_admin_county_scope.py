@@ -23,9 +23,8 @@ from accounts.models import Role, StaffProfile
 from enrollment import models as em
 from quotas import models as qm
 from subsidies import models as sm
+from tests.accounts.world import build_world, model_object
 from tests.subsidies.admin_post import form_data
-
-from .world import build_world, model_object
 
 pytestmark = pytest.mark.django_db
 
@@ -279,7 +278,7 @@ def import_categories(c, rows: list[str]):
     """The admin's category import (django-import-export), first step: the file and its format (CSV)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from subsidies.admin_policies import CategoryAdmin
+    from subsidies.policies.admin import CategoryAdmin
 
     url = reverse("admin:subsidies_category_import")
     formats = [f().get_title() for f in CategoryAdmin(sm.Category, admin.site).get_import_formats()]

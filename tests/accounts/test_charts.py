@@ -4,7 +4,7 @@ import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
-from accounts import charts
+from dashboard import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 

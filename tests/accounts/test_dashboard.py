@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import dashboard as sel
+from dashboard import selectors as sel
 from tests.accounts.dashboard_data import build_dashboard_county
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from accounts.history import object_history
 from subsidies.models import RosterVersion
-
-from .world import build_world
+from tests.accounts.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +85,7 @@ def _tracked_models():
 
 def test_the_history_page_works_for_every_object_even_without_history_rows(world):
     """Rows written by bulk statements (imports, transfer lines, results) have no history row at all."""
-    from .world import model_object
+    from tests.accounts.world import model_object
 
     models = _tracked_models()
     assert len(models) >= 10

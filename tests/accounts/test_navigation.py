@@ -9,7 +9,7 @@ from accounts import navigation
 from accounts.models import Role
 from accounts.navigation import NAV_ENTRIES, NavEntry, nav_links
 from accounts.services import staff_user_create
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import Department
 
 pytestmark = pytest.mark.django_db

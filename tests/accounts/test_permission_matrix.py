@@ -20,8 +20,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.admin_mixins import ScopedAdminMixin
-
-from .world import OTHER_DEPARTMENTS, OWN_DEPARTMENT, build_world, model_object
+from tests.accounts.world import OTHER_DEPARTMENTS, OWN_DEPARTMENT, build_world, model_object
 
 pytestmark = pytest.mark.django_db
 
@@ -314,7 +313,7 @@ MASKED_ROLES = (DEPT, TOWN)
 
 
 def _shows_full_id(response) -> bool:
-    from .world import ID_A
+    from tests.accounts.world import ID_A
 
     if not response.get("Content-Type", "").startswith("text/html"):
         return False

@@ -10,10 +10,9 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from accounts.history import tracked_model
-
-from .error_urls import SECRET
-from .test_permission_matrix import PAGES, all_urls, object_kwargs
-from .world import build_world
+from tests.accounts.error_urls import SECRET
+from tests.accounts.test_permission_matrix import PAGES, all_urls, object_kwargs
+from tests.accounts.world import build_world
 
 pytestmark = pytest.mark.django_db
 

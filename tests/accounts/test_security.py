@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from accounts.services import staff_user_create
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import Role, StaffProfile
 from accounts.services import staff_user_create
 from enrollment import models as em
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from quotas import models as qm
 from subsidies import models as sm
 

@@ -8,9 +8,9 @@ import openpyxl
 from accounts.models import Role
 from accounts.services import staff_user_create
 from enrollment.models import Person
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import Department
-from subsidies.policies import seed_policies_load
+from subsidies.policies.services import seed_policies_load
 from tests.accounts.dashboard_data import PASSWORD, id_number
 from tests.e2e.conftest import assert_chinese_page
 

@@ -15,9 +15,9 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from enrollment.imports import import_file, import_job_cancel
+from enrollment.imports.pipeline import import_file, import_job_cancel
 from enrollment.models import ImportJob, ImportStatus
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import Category, Department
 from tests.badfiles import bad_files
 

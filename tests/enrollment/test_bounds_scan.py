@@ -1,4 +1,4 @@
-"""The workbook measure itself (enrollment/importing/bounds.py), in-process and without a database."""
+"""The workbook measure itself (enrollment/files/bounds.py), in-process and without a database."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import zipfile
 import openpyxl
 import pytest
 
-from enrollment.importing import bounds, readers
-from enrollment.importing.bounds import BoundsError, check_workbook
+from enrollment.files import bounds, readers
+from enrollment.files.bounds import BoundsError, check_workbook
 from tests.boundfiles import MAIN, _header_and_person, sheet_xml, workbook
 
 
@@ -97,8 +97,8 @@ def test_the_streamed_reader_pads_rows_to_the_used_range_never_to_the_declared_d
 def test_a_quota_table_beyond_a_limit_is_refused_in_chinese(settings):
     from django.utils import translation
 
-    from quotas import importing
-    from quotas.services import issue_message
+    from quotas.targets import importing
+    from quotas.targets.services import issue_message
 
     settings.WORKBOOK_MAX_ROWS = 1
     with translation.override("zh-hans"):

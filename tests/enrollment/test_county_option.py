@@ -8,11 +8,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from enrollment.models import County, ImportJob, Person
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from quotas.models import QuotaTable
 from subsidies.models import Identity, RosterVersion
-
-from .importfiles import person_id, write_csv
+from tests.enrollment.importfiles import person_id, write_csv
 
 pytestmark = pytest.mark.django_db
 

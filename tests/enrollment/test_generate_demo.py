@@ -16,8 +16,8 @@ from django.core.management import call_command
 from stdnum.cn.ric import calc_check_digit
 
 from enrollment import idnumbers
-from enrollment.demo import ROSTER_FILES, DemoPolicy, demo_townships, generate_people, write_demo
-from enrollment.importing.readers import map_headers
+from enrollment.demo.generator import ROSTER_FILES, DemoPolicy, demo_townships, generate_people, write_demo
+from enrollment.files.readers import map_headers
 from enrollment.models import ImportJob, ImportKind, ImportStatus, Payment, Person
 from quotas.models import QuotaTable
 from subsidies.models import ReconciliationResult, RosterVersion

@@ -7,10 +7,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from enrollment.models import ImportJob, Payment
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import Identity, RosterVersion
-
-from .importfiles import civil_affairs_with_categories, person_id, write_csv
+from tests.enrollment.importfiles import civil_affairs_with_categories, person_id, write_csv
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,9 @@ import zipfile
 
 import pytest
 
-from enrollment.importing.readers import ReadError, map_headers, open_table, parse_date
-from enrollment.importing.uploads import UploadError, check_upload
-
-from .importfiles import person_id, write_csv, write_xlsx
+from enrollment.files.readers import ReadError, map_headers, open_table, parse_date
+from enrollment.files.uploads import UploadError, check_upload
+from tests.enrollment.importfiles import person_id, write_csv, write_xlsx
 
 
 def rows_of(path, required=("id_number",)):
@@ -83,7 +82,7 @@ def test_xlsx_ids_as_numbers_and_as_text(tmp_path):
 @pytest.mark.parametrize("streamed", [False, True], ids=["calamine", "openpyxl"])
 def test_xlsx_lines_and_columns_are_the_sheets_own(tmp_path, monkeypatch, streamed):
     """A table that starts below and right of A1 keeps its row numbers and column positions, whichever reader."""
-    from enrollment.importing import readers
+    from enrollment.files import readers
 
     if streamed:
         monkeypatch.setattr(readers, "XLSX_BULK_MAX_XML", 0)

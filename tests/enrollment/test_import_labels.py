@@ -6,12 +6,11 @@ import io
 import pytest
 from django.core.management import call_command
 
-from enrollment.imports import import_file
+from enrollment.imports.pipeline import import_file
 from enrollment.models import ImportKind, ImportStatus, Person, Township, Village
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import Department, Identity
-
-from .importfiles import person_id, write_xlsx
+from tests.enrollment.importfiles import person_id, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +147,7 @@ def test_the_commit_creates_no_place_its_preview_did_not_list(tmp_path):
     gone = Township.objects.create(county=county, name="义和镇")
     rows = [[person_id(0, "500102"), "人员0", "义和镇", ""]]
     path = write_xlsx(tmp_path / "register.xlsx", [REGISTER_HEADER, *rows])
-    from enrollment.imports import import_job_commit, import_job_create, import_job_validate
+    from enrollment.imports.pipeline import import_job_commit, import_job_create, import_job_validate
 
     with path.open("rb") as fh:
         job = import_job_create(kind=ImportKind.REGISTER, county=county, file=fh, original_name=path.name)
@@ -181,7 +180,7 @@ def test_the_register_preview_page_lists_the_places_the_commit_will_create(tmp_p
 
     from accounts.models import Role
     from accounts.services import staff_user_create
-    from enrollment.imports import import_job_create, import_job_validate
+    from enrollment.imports.pipeline import import_job_create, import_job_validate
 
     county = county_ensure(code="620721")
     user = staff_user_create(username="bureau", password="x-Pass-12345", role=Role.BUREAU, county=county).user

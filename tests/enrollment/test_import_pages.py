@@ -12,11 +12,10 @@ from django.urls import reverse
 from accounts.models import Role
 from accounts.services import staff_user_create
 from enrollment.models import ImportJob, ImportStatus
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import Category, Department, Identity
+from tests.enrollment.importfiles import person_id
 from tests.pages import facts, tables
-
-from .importfiles import person_id
 
 pytestmark = pytest.mark.django_db
 

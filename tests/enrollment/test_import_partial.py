@@ -8,12 +8,11 @@ import datetime
 
 import pytest
 
-from enrollment.imports import import_file
+from enrollment.imports.pipeline import import_file
 from enrollment.models import Household, ImportKind, ImportStatus, Person, Township, Village
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import Category, Department, Identity
-
-from .importfiles import person_id, write_csv, write_xlsx
+from tests.enrollment.importfiles import person_id, write_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db
 

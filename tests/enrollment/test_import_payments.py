@@ -6,13 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from enrollment.importing.readers import TierChoice, TierError, parse_amount, parse_tier, tiers_fitting
-from enrollment.imports import import_file, payment_tiers
+from enrollment.files.readers import TierChoice, TierError, parse_amount, parse_tier, tiers_fitting
+from enrollment.imports.pipeline import import_file, payment_tiers
 from enrollment.models import ImportKind, ImportStatus, Payment
 from subsidies.models import DirtyPerson, Tier
+from tests.enrollment.importfiles import person_id, write_csv, write_xlsx
 from tests.subsidies import recon_data as d
-
-from .importfiles import person_id, write_csv, write_xlsx
 
 FULING = (TierChoice(1, "一档", Decimal(350), Decimal(320)), TierChoice(2, "二档", Decimal(725), Decimal(695)))
 HEADER = ["证件号码", "姓名", "缴费年度", "缴费金额", "缴费日期", "档次", "缴费渠道"]
@@ -323,7 +322,7 @@ def test_the_payments_template_says_how_to_write_tiers_and_refunds():
 
     import openpyxl
 
-    from enrollment.importing.templates import template_workbook
+    from enrollment.files.templates import template_workbook
 
     data, _name = template_workbook(kind="payments")
     notes = " ".join(row[0] for row in openpyxl.load_workbook(io.BytesIO(data))["说明"].values)

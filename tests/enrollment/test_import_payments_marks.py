@@ -4,12 +4,11 @@ import datetime
 
 import pytest
 
-from enrollment.imports import import_file
+from enrollment.imports.pipeline import import_file
 from enrollment.models import ImportKind, ImportStatus, Person
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import DirtyCounty, DirtyPerson
-
-from .importfiles import person_id, write_csv
+from tests.enrollment.importfiles import person_id, write_csv
 
 pytestmark = pytest.mark.django_db
 HEADER = ["证件号码", "姓名", "缴费年度", "缴费金额", "缴费日期", "档次", "缴费渠道"]
@@ -30,7 +29,7 @@ def _payments(tmp_path, name, ks):
 
 
 def test_payments_of_most_of_the_county_mark_it_whole_and_a_few_mark_each_payer(tmp_path, monkeypatch):
-    from subsidies import reconcile as reconcile_module
+    from subsidies.reconciliation import engine as reconcile_module
     from tests.subsidies import recon_data
 
     monkeypatch.setattr(reconcile_module, "WHOLE_COUNTY_MIN", 4)

@@ -4,14 +4,13 @@ import datetime
 
 import pytest
 
-from enrollment.imports import import_file
+from enrollment.imports.pipeline import import_file
 from enrollment.models import ImportKind, ImportStatus, Person
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import Category, Department, Identity
+from tests.enrollment.importfiles import write_csv
 from tests.plan_guard import recorded_plans
 from tests.quotas.factories import valid_id
-
-from .importfiles import write_csv
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 ROWS = 4000  # at work_mem 64 kB the planner cannot hash this many ID numbers

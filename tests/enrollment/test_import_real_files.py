@@ -13,12 +13,11 @@ from django.urls import reverse
 
 from accounts.models import Role
 from accounts.services import staff_user_create
-from enrollment.imports import import_file
+from enrollment.imports.pipeline import import_file
 from enrollment.models import ImportKind, ImportStatus, Payment, Person
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import Identity, RosterVersion
-
-from .importfiles import civil_affairs_with_categories, person_id, write_csv, write_workbook
+from tests.enrollment.importfiles import civil_affairs_with_categories, person_id, write_csv, write_workbook
 
 pytestmark = pytest.mark.django_db
 

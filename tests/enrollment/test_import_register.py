@@ -10,13 +10,12 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import ProtectedError
 
-from enrollment.imports import ImportError_, import_file, import_job_commit
+from enrollment.imports.pipeline import ImportError_, import_file, import_job_commit
 from enrollment.models import Household, ImportKind, ImportStatus, Payment, Person, Township, Village
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from enrollment.signals import import_committed
 from subsidies.models import DirtyPerson
-
-from .importfiles import person_id, write_csv, write_xlsx
+from tests.enrollment.importfiles import person_id, write_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -101,9 +100,9 @@ def test_register_marks_its_people_for_each_current_year(tmp_path, county):
 
 def test_register_changing_most_of_the_county_marks_it_whole(tmp_path, county, monkeypatch):
     """A first load (or a register mostly new) marks the county once, not each person; the next run is full."""
-    from subsidies import reconcile as reconcile_module
     from subsidies.models import DirtyCounty, ReconciliationResult
-    from subsidies.reconcile import reconcile
+    from subsidies.reconciliation import engine as reconcile_module
+    from subsidies.reconciliation.engine import reconcile
     from tests.subsidies import recon_data
 
     monkeypatch.setattr(reconcile_module, "WHOLE_COUNTY_MIN", 4)

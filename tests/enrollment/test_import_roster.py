@@ -9,12 +9,11 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import ProtectedError
 
 from enrollment.dbstats import estimated_rows
-from enrollment.imports import import_file, import_job_commit, import_job_create, import_job_validate
+from enrollment.imports.pipeline import import_file, import_job_commit, import_job_create, import_job_validate
 from enrollment.models import ImportKind, ImportStatus
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import Category, Department, DirtyPerson, Identity, RosterChange, RosterVersion
-
-from .importfiles import person_id, write_csv, write_xlsx
+from tests.enrollment.importfiles import person_id, write_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db
 

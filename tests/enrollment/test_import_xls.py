@@ -7,14 +7,13 @@ import pytest
 import xlwt
 
 from enrollment import idnumbers
-from enrollment.importing.readers import open_table
-from enrollment.importing.uploads import check_upload
-from enrollment.imports import import_file
+from enrollment.files.readers import open_table
+from enrollment.files.uploads import check_upload
+from enrollment.imports.pipeline import import_file
 from enrollment.models import ImportKind, ImportStatus
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import Category, Department, Identity
-
-from .importfiles import person_id
+from tests.enrollment.importfiles import person_id
 
 DATE = xlwt.easyxf(num_format_str="yyyy-mm-dd")
 TEXT = xlwt.easyxf(num_format_str="@")

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from enrollment.importing.readers import (
+from enrollment.files.readers import (
     ReadError,
     is_month_only,
     looks_like,
@@ -14,8 +14,7 @@ from enrollment.importing.readers import (
     open_table,
     parse_date,
 )
-
-from .importfiles import person_id, write_csv, write_workbook
+from tests.enrollment.importfiles import person_id, write_csv, write_workbook
 
 ROSTER = ["序号", "身份证号码", "姓名", "人员类别", "乡镇", "认定日期"]
 REQUIRED = ("id_number", "name", "category")
@@ -39,7 +38,7 @@ def ids(table, rows):
 @pytest.fixture(params=["calamine", "openpyxl"])
 def reader(request, monkeypatch):
     """Both .xlsx readers: calamine in bulk, openpyxl streaming (what a huge sheet gets)."""
-    from enrollment.importing import readers
+    from enrollment.files import readers
 
     if request.param == "openpyxl":
         monkeypatch.setattr(readers, "XLSX_BULK_MAX_XML", 0)

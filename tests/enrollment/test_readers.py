@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from enrollment.importing.readers import header_key, map_headers, parse_amount, parse_date
+from enrollment.files.readers import header_key, map_headers, parse_amount, parse_date
 
 d = datetime.date
 

@@ -12,12 +12,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from enrollment.imports import ImportError_, import_file, import_job_commit
+from enrollment.imports.pipeline import ImportError_, import_file, import_job_commit
 from enrollment.models import ImportKind, ImportStatus
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import Identity, RosterVersion
-
-from .importfiles import civil_affairs_with_categories, person_id, write_csv
+from tests.enrollment.importfiles import civil_affairs_with_categories, person_id, write_csv
 
 pytestmark = pytest.mark.django_db
 

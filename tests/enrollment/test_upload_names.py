@@ -16,11 +16,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from enrollment.importing.filenames import MAX_STEM, upload_name
+from enrollment.files.filenames import MAX_STEM, upload_name
 from enrollment.models import FollowUpCase, ImportJob
-
-from ..accounts.test_permission_matrix import PAGES, all_urls, object_kwargs
-from ..accounts.world import build_world
+from tests.accounts.test_permission_matrix import PAGES, all_urls, object_kwargs
+from tests.accounts.world import build_world
 
 pytestmark = pytest.mark.django_db
 

@@ -30,7 +30,7 @@ READ = """
 import os, sys
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 import django; django.setup()
-from enrollment.importing.readers import ReadError, open_table
+from enrollment.files.readers import ReadError, open_table
 try:
     with open_table(sys.argv[1]) as table:
         print("read", sum(1 for _ in table.rows()))
@@ -127,7 +127,7 @@ def _database_env() -> dict:
 
 @pytest.fixture
 def county():
-    from enrollment.services import county_ensure
+    from enrollment.places.services import county_ensure
     from subsidies.models import Category, Department
 
     county = county_ensure(code="620721")
@@ -244,7 +244,7 @@ def test_the_quota_import_reads_a_false_dimension_within_its_real_range(files, c
 def test_a_real_worker_refuses_the_far_corner_within_bounded_memory_and_goes_on(files, county, tmp_path):
     """A real `celery worker` (solo pool: the task runs in the measured process) validates two uploads."""
     from config.celery import app
-    from enrollment.imports import import_job_create
+    from enrollment.imports.pipeline import import_job_create
     from enrollment.models import ImportStatus
     from enrollment.tasks import validate_import
     from tests.test_faults import Worker, forget_queue, wait_for

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from openpyxl import Workbook
 
-from enrollment.importing import writers
+from enrollment.files import writers
 
 HOSTILE = [
     '=HYPERLINK("http://x","点我")',

@@ -4,12 +4,11 @@ import pytest
 from django.db import connection
 
 from enrollment.models import CaseReason, CaseStatus, FollowUpCase, Village
-from enrollment.services import county_ensure
-from quotas.cases import cases_sync
+from enrollment.places.services import county_ensure
+from quotas.cases.services import cases_sync
 from subsidies.models import EnrolmentStatus as S
 from subsidies.signals import reconciliation_finished
-
-from .factories import result
+from tests.quotas.factories import result
 
 pytestmark = pytest.mark.django_db
 

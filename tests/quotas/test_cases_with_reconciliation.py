@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from enrollment.models import CaseStatus, FollowUpCase
-from quotas import selectors
 from quotas.models import QuotaTable
-from subsidies.reconcile import dirty_mark, reconcile
+from quotas.progress import selectors
+from subsidies.reconciliation.engine import dirty_mark, reconcile
 from tests.subsidies import recon_data as d
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +96,7 @@ def test_an_incremental_runs_case_sync_touches_only_the_people_it_recomputed(dja
     untouched = {p.id_number for p in [stale_result, stale_case, *others]}
     assert {i: after[i] for i in untouched} == {i: before[i] for i in untouched}
     # A whole-county sync (no run) settles the two stale ones.
-    from quotas.cases import cases_sync
+    from quotas.cases.services import cases_sync
 
     outcome = cases_sync(county_id=county.pk, year=2024)
     assert outcome.closed == 1

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 from django.conf import settings
 
-from quotas.charts import Series, line_chart_svg
+from quotas.progress.charts import Series, line_chart_svg
 
 
 def test_chart_draws_one_line_per_series_with_escaped_labels_and_no_style():

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from enrollment.models import Township, Village
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
-from quotas.services import QuotaImportError, quota_table_import
+from quotas.targets.services import QuotaImportError, quota_table_import
 
 pytestmark = pytest.mark.django_db
 SEEDS = Path(__file__).resolve().parents[2] / "quotas" / "seeds"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import openpyxl
 
-from quotas import importing
+from quotas.targets import importing
 
 SEEDS = Path(__file__).resolve().parents[2] / "quotas" / "seeds"
 

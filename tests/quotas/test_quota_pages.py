@@ -13,13 +13,12 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.services import staff_user_create
 from enrollment.models import CaseReason, CaseStatus, FollowUpCase, Village
-from enrollment.services import county_ensure
-from quotas.cases import cases_sync
+from enrollment.places.services import county_ensure
+from quotas.cases.services import cases_sync
 from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
 from subsidies.models import Department
 from subsidies.models import EnrolmentStatus as S
-
-from .factories import result
+from tests.quotas.factories import result
 
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -11,15 +11,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from enrollment.models import CaseReason, FollowUpCase, Township, Village
-from enrollment.services import county_ensure
-from quotas import selectors
+from enrollment.places.services import county_ensure
 from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
-from quotas.services import progress_snapshot_take, scheduled_snapshots_take
+from quotas.notices import selectors as notice_selectors
+from quotas.progress import selectors
+from quotas.progress.services import progress_snapshot_take, scheduled_snapshots_take
 from quotas.tasks import snapshot_progress_for_all_counties
 from subsidies.models import EnrolmentStatus as S
 from subsidies.models import Policy
-
-from .factories import payment, person, result
+from tests.quotas.factories import payment, person, result
 
 pytestmark = pytest.mark.django_db
 
@@ -209,14 +209,15 @@ def test_village_work_fund_is_enrolled_times_the_policy_amount():
     result(county, village=v1, year=2023, status=S.PROXY_ENROLLED)
     result(county, village=v1, year=2023, status=S.NOT_ENROLLED)
     funds = {
-        f.village.name: (f.enrolled, f.amount) for f in selectors.village_work_funds(county_id=county.pk, year=2023)
+        f.village.name: (f.enrolled, f.amount)
+        for f in notice_selectors.village_work_funds(county_id=county.pk, year=2023)
     }
     assert funds == {"姜山村": (4, D("4.00")), "刘寨村": (0, D("0.00"))}
 
 
 def test_no_work_fund_without_a_policy_amount():
     county = county_ensure(code="620721")
-    assert selectors.village_work_funds(county_id=county.pk, year=2024) == []
+    assert notice_selectors.village_work_funds(county_id=county.pk, year=2024) == []
 
 
 def test_snapshot_progress_command(xiaoyi):

@@ -3,7 +3,7 @@
 from decimal import Decimal
 from decimal import Decimal as D
 
-from quotas import ranking
+from quotas.progress import ranking
 
 
 def test_completion_rate_rounds_half_up_to_four_places():

@@ -38,8 +38,8 @@ def sunan_for(year: int) -> Policy:
     """The 肃南 seed policy moved to `year` (collection from 1 January of the year before)."""
     import copy
 
-    from subsidies.policies import policy_seed
-    from subsidies.policy_seeds import SEED_POLICIES
+    from subsidies.policies.seeds import SEED_POLICIES
+    from subsidies.policies.services import policy_seed
 
     spec = copy.deepcopy(next(s for s in SEED_POLICIES if s["county"] == "620721"))
     spec.update(year=year, collection_start=date(year - 1, 1, 1), collection_end=date(year - 1, 12, 31))

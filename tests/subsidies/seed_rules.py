@@ -1,7 +1,7 @@
 """Build `rules.PolicyRules` straight from the seed data, without a database, for the pure tests."""
 
-from subsidies import rules
-from subsidies.policy_seeds import SEED_POLICIES
+from subsidies.policies import rules
+from subsidies.policies.seeds import SEED_POLICIES
 
 
 def seed_spec(county: str) -> dict:

@@ -1,9 +1,9 @@
-"""Category and place labels as offices write them (subsidies.labels): pure functions, no database."""
+"""Category and place labels as offices write them (subsidies.rosters.labels): pure functions, no database."""
 
 import pytest
 
-from subsidies.labels import LabelIndex, PlaceIndex, township_key
-from subsidies.policy_seeds import SEED_POLICIES
+from subsidies.policies.seeds import SEED_POLICIES
+from subsidies.rosters.labels import LabelIndex, PlaceIndex, township_key
 
 ISSUE_LABELS = ["农村低保一类", "城市低保（全额）", "特困供养人员（集中供养）", "脱贫户", "监测户", "残疾人（一级）"]
 ISSUE_LABELS.append("重点优抚对象（伤残军人）")

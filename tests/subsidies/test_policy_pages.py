@@ -8,10 +8,10 @@ from tablib import Dataset
 
 from accounts.models import Role
 from accounts.services import staff_user_create
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import Category, Department, Policy
-from subsidies.policies import seed_policies_load
-from subsidies.resources import CategoryResource, split_labels
+from subsidies.policies.resources import CategoryResource, split_labels
+from subsidies.policies.services import seed_policies_load
 
 pytestmark = pytest.mark.django_db
 

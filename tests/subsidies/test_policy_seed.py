@@ -9,10 +9,10 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from enrollment.models import County
-from subsidies import rules
 from subsidies.models import Category, CategoryAmount, Policy, PolicyCategory
-from subsidies.policies import seed_policies_load
-from subsidies.selectors import PolicyMissing, policy_rules
+from subsidies.policies import rules
+from subsidies.policies.selectors import PolicyMissing, policy_rules
+from subsidies.policies.services import seed_policies_load
 from tests.subsidies.policy_figures import ALL, FISCAL_SPLITS, figure_id
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +146,7 @@ def test_snapshot_is_cached_and_rebuilt_after_an_edit(django_assert_max_num_quer
 
 
 def test_snapshot_is_built_with_a_fixed_number_of_queries(seeded, django_assert_max_num_queries):
-    from subsidies.selectors import _rules_cache
+    from subsidies.policies.selectors import _rules_cache
 
     _rules_cache.clear()
     with django_assert_max_num_queries(7):

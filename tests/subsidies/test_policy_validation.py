@@ -8,16 +8,16 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from subsidies import rules
 from subsidies.models import Category, Department, MidYearRule, Policy, PolicyCategory, Tier
-from subsidies.policies import (
+from subsidies.policies import rules
+from subsidies.policies.selectors import policy_rules
+from subsidies.policies.services import (
     category_amount_set,
     fiscal_share_set,
     mid_year_rule_add,
     policy_create,
     seed_policies_load,
 )
-from subsidies.selectors import policy_rules
 from tests.subsidies.admin_post import form_data, inline_prefix, inline_row
 
 pytestmark = pytest.mark.django_db

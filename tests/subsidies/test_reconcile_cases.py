@@ -6,9 +6,8 @@ from decimal import Decimal
 import pytest
 
 from subsidies.models import DirtyPerson, Fund, ReconciliationResult, ReconciliationRun
-from subsidies.reconcile import dirty_mark, reconcile
-
-from . import recon_data as d
+from subsidies.reconciliation.engine import dirty_mark, reconcile
+from tests.subsidies import recon_data as d
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,5 @@
-"""The household flag as PostgreSQL writes it (subsidies.reconcile: the UPDATE of recon_out), by worked cases.
+"""The household flag as PostgreSQL writes it (subsidies.reconciliation.engine: the UPDATE of recon_out), by
+worked cases.
 
 The SQL adds household_partial to what the Python rules flagged, in the stored order of the flags: alone, after the
 flags already there, or before after_deadline (the one flag that sorts after it).
@@ -9,9 +10,8 @@ from datetime import date
 import pytest
 
 from subsidies.models import Policy, ReconciliationResult
-from subsidies.reconcile import _Part, reconcile
-
-from . import recon_data as d
+from subsidies.reconciliation.engine import _Part, reconcile
+from tests.subsidies import recon_data as d
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

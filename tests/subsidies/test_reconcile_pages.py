@@ -14,10 +14,9 @@ from openpyxl import load_workbook
 from accounts.models import Role
 from accounts.services import staff_user_create
 from subsidies.models import Department, ReconciliationResult, ReconciliationRun, RunStatus
-from subsidies.reconcile import reconcile
+from subsidies.reconciliation.engine import reconcile
 from tests.pages import facts, tables
-
-from . import recon_data as d
+from tests.subsidies import recon_data as d
 
 pytestmark = pytest.mark.django_db
 RESULTS = reverse("subsidies:reconciliation_results")

@@ -7,12 +7,11 @@ import pytest
 from django.db import connection
 
 from enrollment.models import Household, Payment, Person
-from subsidies import reconcile as recon
 from subsidies.models import Category, Identity, ReconciliationResult, RosterVersion
-from subsidies.reconcile import dirty_mark, reconcile
+from subsidies.reconciliation import engine as recon
+from subsidies.reconciliation.engine import dirty_mark, reconcile
 from tests.plan_guard import recorded_plans
-
-from . import recon_data as d
+from tests.subsidies import recon_data as d
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 AS_OF = date(2024, 3, 1)
@@ -101,9 +100,9 @@ def test_transfer_build_and_progress_snapshot_plan_no_subplan_per_row_beyond_wor
     from django.core.management import call_command
 
     from quotas.models import QuotaTable
-    from quotas.services import progress_snapshot_take
+    from quotas.progress.services import progress_snapshot_take
     from subsidies.models import TransferLine
-    from subsidies.transfers import batch_build
+    from subsidies.transfers.services import batch_build
 
     monkeypatch.setattr(recon, "PART_WORK_MEM", None)
     policy = d.sunan_2024()

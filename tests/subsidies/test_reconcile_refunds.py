@@ -6,16 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from enrollment.imports import import_file
+from enrollment.imports.pipeline import import_file
 from enrollment.models import ImportKind, ImportStatus
 from subsidies.models import ReconciliationResult, TransferLine
-from subsidies.reconcile import _Part, dirty_mark, reconcile
-from subsidies.reconcile_rules import Paid
-from subsidies.transfers import batch_approve, batch_build, batch_check
+from subsidies.reconciliation.engine import _Part, dirty_mark, reconcile
+from subsidies.reconciliation.rules import Paid
+from subsidies.transfers.services import batch_approve, batch_build, batch_check
 from tests.enrollment.importfiles import write_csv, write_xlsx
-
-from . import recon_data as d
-from .transfers_helpers import staff
+from tests.subsidies import recon_data as d
+from tests.subsidies.transfers_helpers import staff
 
 AS_OF = date(2023, 3, 1)
 HEADER = ["证件号码", "姓名", "缴费年度", "缴费金额", "缴费日期", "档次", "缴费渠道"]

@@ -3,9 +3,9 @@
 from datetime import date
 from decimal import Decimal
 
-from subsidies import reconcile_rules as rr
 from subsidies.models import Flag
-from subsidies.rules import Amount, CategoryRule, PolicyRules, TierRule
+from subsidies.policies.rules import Amount, CategoryRule, PolicyRules, TierRule
+from subsidies.reconciliation import rules as rr
 
 TEKUN, DIBAO, TUOPIN = 1, 2, 3
 

@@ -15,10 +15,9 @@ from django.db import transaction
 from enrollment.models import ImportJob
 from enrollment.signals import import_committed
 from subsidies.models import DirtyPerson, Identity, ReconciliationResult, ReconciliationRun, RunStatus
-from subsidies.reconcile import dirty_mark, reconcile, reconcile_enqueue
+from subsidies.reconciliation.engine import dirty_mark, reconcile, reconcile_enqueue
 from tests.conftest import running_worker
-
-from . import recon_data as d
+from tests.subsidies import recon_data as d
 
 AS_OF = date(2024, 3, 1)
 COMPARED = (
@@ -321,7 +320,7 @@ def test_one_worker_and_four_workers_give_the_inline_result_row_by_row():
 @pytest.mark.django_db
 def test_fast_path_equals_the_rules(monkeypatch):
     """People without identities skip `outcome_for`; the rows must be the ones the rules give."""
-    from subsidies.reconcile import _Part
+    from subsidies.reconciliation.engine import _Part
 
     policy = d.sunan_2024()
     people = mixed_county(policy, n=90, seed=3)
@@ -345,7 +344,7 @@ def test_fast_path_equals_the_rules(monkeypatch):
 def test_sql_path_equals_python(require_postgres, monkeypatch):
     """On PostgreSQL people holding no identity are computed in SQL: the rows are the ones Python gives,
     households flagged across parts, for full and incremental runs alike."""
-    from subsidies.reconcile import _Part
+    from subsidies.reconciliation.engine import _Part
 
     policy = d.sunan_2024()
     people = mixed_county(policy, n=150, seed=5)
@@ -396,7 +395,7 @@ def test_an_import_reaches_every_current_year(django_capture_on_commit_callbacks
     import recomputes its people in both, not only in the first year's run (which used to take every mark)."""
     from django.utils import timezone
 
-    from subsidies.reconcile import current_years
+    from subsidies.reconciliation.engine import current_years
 
     year = timezone.localdate().year
     this = d.sunan_for(year)
@@ -421,7 +420,14 @@ def test_an_import_reaches_every_current_year(django_capture_on_commit_callbacks
 def test_a_whole_county_mark_is_taken_only_by_a_run_that_saw_it(monkeypatch):
     """The mark makes the next run full; renewed while that run works, it stays for the next; a failed run leaves it."""
     from subsidies.models import DirtyCounty
-    from subsidies.reconcile import chunk_groups, county_mark_dirty, run_chunk, run_fail, run_finish, run_start
+    from subsidies.reconciliation.engine import (
+        chunk_groups,
+        county_mark_dirty,
+        run_chunk,
+        run_fail,
+        run_finish,
+        run_start,
+    )
 
     policy = d.sunan_2024()
     people = mixed_county(policy, n=30)

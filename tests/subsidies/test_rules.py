@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from subsidies import rules
+from subsidies.policies import rules
 from tests.subsidies.policy_figures import ALL, FISCAL_SPLITS, figure_id
 from tests.subsidies.seed_rules import category_id, seed_rules
 

@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from subsidies import transfer_rules as tr
+from subsidies.transfers import rules as tr
 
 
 def test_the_pipeline_moves_forward_and_a_checker_may_send_back():

@@ -6,9 +6,8 @@ import pytest
 from django.urls import reverse
 
 from subsidies.models import TransferBatch
-from subsidies.transfers import batch_approve, batch_build, batch_check
-
-from .transfers_helpers import categories, county, funds, result, staff
+from subsidies.transfers.services import batch_approve, batch_build, batch_check
+from tests.subsidies.transfers_helpers import categories, county, funds, result, staff
 
 pytestmark = pytest.mark.django_db
 

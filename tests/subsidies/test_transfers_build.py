@@ -7,9 +7,8 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from subsidies.models import BatchStatus, LineKind, TransferBatch, TransferLine
-from subsidies.transfers import batch_build, batch_totals
-
-from .transfers_helpers import categories, county, funds, result, staff
+from subsidies.transfers.services import batch_build, batch_totals
+from tests.subsidies.transfers_helpers import categories, county, funds, result, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -215,7 +214,7 @@ def test_unfunded_subsidies_are_counted_not_batched(world):
 
 
 def test_other_counties_are_not_batched(world):
-    from enrollment.services import county_ensure
+    from enrollment.places.services import county_ensure
 
     c, tekun, _, _, assistance, _ = world
     other = county_ensure(code="141181")

@@ -7,9 +7,8 @@ import pytest
 from django.db import connections
 
 from subsidies.models import TransferBatch, TransferLine
-from subsidies.transfers import batch_build
-
-from .transfers_helpers import categories, county, funds, result
+from subsidies.transfers.services import batch_build
+from tests.subsidies.transfers_helpers import categories, county, funds, result
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -80,9 +79,8 @@ def test_a_line_inserted_meanwhile_by_another_connection_is_met_by_the_unique_in
 
     from django.db import transaction
 
-    from enrollment.services import county_ensure
-
-    from .transfers_helpers import id_number
+    from enrollment.places.services import county_ensure
+    from tests.subsidies.transfers_helpers import id_number
 
     c, other = county(), county_ensure(code="141181")
     tekun, _, _ = categories(c)

@@ -5,13 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import FiscalShare, Policy
-from subsidies.policies import seed_policies_load
-from subsidies.transfer_rules import counterpart_rows
-from subsidies.transfers import counterpart_report
-
-from .transfers_helpers import result
+from subsidies.policies.services import seed_policies_load
+from subsidies.transfers.rules import counterpart_rows
+from subsidies.transfers.services import counterpart_report
+from tests.subsidies.transfers_helpers import result
 
 D = Decimal
 

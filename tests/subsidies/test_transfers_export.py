@@ -8,10 +8,9 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from subsidies.transfer_export import batch_csv, batch_workbook
-from subsidies.transfers import batch_approve, batch_build, batch_check, batch_mark_exported
-
-from .transfers_helpers import categories, county, funds, result, staff
+from subsidies.transfers.exports import batch_csv, batch_workbook
+from subsidies.transfers.services import batch_approve, batch_build, batch_check, batch_mark_exported
+from tests.subsidies.transfers_helpers import categories, county, funds, result, staff
 
 pytestmark = pytest.mark.django_db
 

@@ -6,12 +6,11 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from enrollment.services import county_ensure
-from subsidies import transfers
+from enrollment.places.services import county_ensure
 from subsidies.models import TransferLine
-from subsidies.transfers import batch_build
-
-from .transfers_helpers import categories, county, funds, id_number, result
+from subsidies.transfers import services as transfers
+from subsidies.transfers.services import batch_build
+from tests.subsidies.transfers_helpers import categories, county, funds, id_number, result
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from subsidies.models import BatchStatus, LineKind, ReconciliationResult, TransferLine
-from subsidies.transfers import (
+from subsidies.transfers.services import (
     BatchFrozen,
     InvalidBatchTransition,
     SelfApprovalRefused,
@@ -18,8 +18,7 @@ from subsidies.transfers import (
     batch_mark_exported,
     batch_return,
 )
-
-from .transfers_helpers import categories, county, funds, result, staff
+from tests.subsidies.transfers_helpers import categories, county, funds, result, staff
 
 pytestmark = pytest.mark.django_db
 

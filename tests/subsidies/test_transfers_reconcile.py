@@ -6,11 +6,10 @@ from decimal import Decimal
 import pytest
 
 from subsidies.models import ReconciliationResult, TransferLine
-from subsidies.reconcile import dirty_mark, reconcile
-from subsidies.transfers import batch_approve, batch_build, batch_check
-
-from . import recon_data as d
-from .transfers_helpers import staff
+from subsidies.reconciliation.engine import dirty_mark, reconcile
+from subsidies.transfers.services import batch_approve, batch_build, batch_check
+from tests.subsidies import recon_data as d
+from tests.subsidies.transfers_helpers import staff
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from django.core.management import CommandError, call_command
 
 from subsidies import tasks
 from subsidies.models import TransferBatch, TransferLine
-
-from .transfers_helpers import categories, county, funds, result
+from tests.subsidies.transfers_helpers import categories, county, funds, result
 
 pytestmark = pytest.mark.django_db
 

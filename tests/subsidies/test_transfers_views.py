@@ -9,9 +9,8 @@ from openpyxl import load_workbook
 
 from accounts.models import Role
 from subsidies.models import BatchStatus, Department, TransferBatch
-from subsidies.transfers import batch_approve, batch_build, batch_check, batch_mark_exported
-
-from .transfers_helpers import categories, county, funds, result, staff
+from subsidies.transfers.services import batch_approve, batch_build, batch_check, batch_mark_exported
+from tests.subsidies.transfers_helpers import categories, county, funds, result, staff
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from accounts.models import Role
 from accounts.services import staff_user_create
-from enrollment.services import county_ensure
+from enrollment.places.services import county_ensure
 from subsidies.models import Category, Department, Fund, ReconciliationResult
 
 COUNTY = "620721"

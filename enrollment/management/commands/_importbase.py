@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from enrollment.imports import (
+from enrollment.imports.pipeline import (
     ImportError_,
     can_skip_rejected,
     import_job_commit,

@@ -1,6 +1,5 @@
+from enrollment.management.commands._importbase import ImportCommand
 from enrollment.models import ImportKind
-
-from ._importbase import ImportCommand
 
 
 class Command(ImportCommand):

@@ -3,10 +3,9 @@ import datetime
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from enrollment.management.commands._importbase import ImportCommand
 from enrollment.models import ImportKind
 from subsidies.models import Department
-
-from ._importbase import ImportCommand
 
 
 class Command(ImportCommand):

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from enrollment.management.county import add_county_argument, county_from_option
-from quotas.services import QuotaImportError, quota_table_import
+from quotas.targets.services import QuotaImportError, quota_table_import
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from enrollment.services import county_ensure
-from quotas.services import quota_table_import
+from enrollment.places.services import county_ensure
+from quotas.targets.services import quota_table_import
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "seeds"
 

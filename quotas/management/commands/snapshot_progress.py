@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 
 from enrollment.management.county import add_county_argument, county_from_option
 from quotas.models import QuotaTable
-from quotas.services import progress_snapshot_take
+from quotas.progress.services import progress_snapshot_take
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from enrollment.management.county import add_county_argument, county_from_option
-from subsidies.transfer_rules import parse_month
-from subsidies.transfers import batch_build
+from subsidies.transfers.rules import parse_month
+from subsidies.transfers.services import batch_build
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 from enrollment.management.county import add_county_argument, county_from_option
 from subsidies.models import ReconciliationResult
-from subsidies.reconcile_export import result_rows, write_csv
+from subsidies.reconciliation.exports import result_rows, write_csv
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from subsidies.policies import seed_policies_load
+from subsidies.policies.services import seed_policies_load
 
 
 class Command(BaseCommand):

@@ -1,0 +1,242 @@
+"""A realistic synthetic county: register, department rosters with overlaps, payments and a quota table.
+
+The categories, standard and collection window come from the county's seeded policy (the latest year);
+ID numbers are valid numbers on the county's real area code; a controllable share of rows carries the
+damage real files carry (Excel's 6.20721E+17, trailing 000, .0, typos, impossible birth dates).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from enrollment.idnumbers import make_id
+from enrollment.places.reference import TOWNSHIPS
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈安"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红梅鑫波斌宇浩凯健俊帆帅旭宁龙林欣悦雪琳晨阳"
+VILLAGE_WORDS = "红湾大河马蹄皇城康乐明花祁丰白银东柳西柳泉水黄草石岗滩口山前山后新庄上寨下寨寺沟"
+ROSTER_SHARE = {
+    "civil_affairs": 0.05,
+    "rural_revitalization": 0.06,
+    "disabled_federation": 0.02,
+    "veterans_affairs": 0.01,
+}
+ROSTER_FILES = {
+    "civil_affairs": "roster_civil_affairs.csv",
+    "rural_revitalization": "roster_rural_revitalization.csv",
+    "disabled_federation": "roster_disabled_federation.csv",
+    "veterans_affairs": "roster_veterans_affairs.csv",
+}
+
+
+@dataclass
+class DemoPerson:
+    id_number: str
+    name: str
+    birth: datetime.date
+    township: str
+    village: str
+    household: str
+    relation: str
+    student: bool
+
+
+@dataclass
+class DemoPolicy:
+    year: int
+    standard: Decimal
+    window_start: datetime.date
+    window_end: datetime.date
+    categories: dict[str, list[tuple[str, Decimal]]]  # department code → [(category name, personal due)]
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+
+
+def _damage(number: str, rng: random.Random) -> str:
+    kind = rng.randrange(5)
+    if kind == 0:
+        return f"{float(number[:17] + '0'):.5E}"  # 6.20721E+17
+    if kind == 1:
+        return number[:15] + "000"
+    if kind == 2 and number[-1] != "X":  # a number ending in X is text to Excel: it never gets a .0
+        return number + ".0"
+    if kind in (2, 3):
+        digit = str((int(number[10]) + 1) % 10)
+        return number[:10] + digit + number[11:]  # a typo: the check character no longer fits
+    return number[:6] + "2099" + number[10:]
+
+
+def generate_people(*, county_code: str, persons: int, seed: int, townships: list[str]) -> list[DemoPerson]:
+    rng = random.Random(seed)
+    today = datetime.date.today()
+    villages = {
+        t: [
+            rng.choice(VILLAGE_WORDS) + rng.choice(VILLAGE_WORDS) + ("村" if k % 5 else "社区")
+            for k in range(rng.randint(4, 9))
+        ]
+        for t in townships
+    }
+    for t, names in villages.items():
+        villages[t] = list(dict.fromkeys(names))
+    people: list[DemoPerson] = []
+    used: set[str] = set()
+    household = 0
+    while len(people) < persons:
+        household += 1
+        township = rng.choice(townships)
+        village = rng.choice(villages[township])
+        number = f"{county_code}{household:08d}"
+        size = min(rng.choice((1, 2, 3, 3, 4, 4, 5, 6)), persons - len(people))
+        surname = rng.choice(SURNAMES)
+        head_birth = datetime.date(rng.randint(1940, 1995), rng.randint(1, 12), rng.randint(1, 28))
+        for member in range(size):
+            if member == 0:
+                birth, relation = head_birth, "户主"
+            elif member == 1:
+                birth, relation = head_birth + datetime.timedelta(days=rng.randint(-1500, 1500)), "配偶"
+            else:
+                birth = head_birth + datetime.timedelta(days=rng.randint(20 * 365, 35 * 365))
+                relation = "子女"
+                if birth > today:
+                    birth = today - datetime.timedelta(days=rng.randint(30, 3000))
+            while True:
+                sequence = rng.randint(1, 999)
+                id_number = make_id(county_code, birth, sequence)
+                if id_number not in used:
+                    used.add(id_number)
+                    break
+            name = (surname if relation != "配偶" else rng.choice(SURNAMES)) + _name(rng)[1:]
+            age = (today - birth).days // 365
+            people.append(
+                DemoPerson(
+                    id_number, name, birth, township, village, number, relation, 18 <= age <= 22 and rng.random() < 0.5
+                )
+            )
+    return people
+
+
+REGISTER_HEADER = ["身份证号码", "姓名", "乡镇（街道）", "村（社区）", "户号", "与户主关系", "是否学生"]
+
+
+def write_register(
+    path: Path, people: list[DemoPerson], *, encoding: str, id_text: Callable[[str], str] | None = None
+) -> Path:
+    """The bureau's population extract as a CSV: one row per person, household by household, as counties export
+    it (so ID numbers come in no particular order). `id_text` may damage a number the way real files do."""
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(REGISTER_HEADER)
+        for p in people:
+            writer.writerow(
+                [
+                    id_text(p.id_number) if id_text else p.id_number,
+                    p.name,
+                    p.township,
+                    p.village,
+                    p.household,
+                    p.relation,
+                    "是" if p.student else "",
+                ]
+            )
+    return path
+
+
+def _due(standard: Decimal, kind: str, value: Decimal) -> Decimal:
+    subsidy = (standard * value / 100).quantize(Decimal("0.01"), ROUND_HALF_UP) if kind == "percent" else value
+    return max(Decimal(0), standard - min(subsidy, standard))
+
+
+def write_demo(
+    *,
+    output: Path,
+    county_code: str,
+    persons: int,
+    policy: DemoPolicy | None,
+    townships: list[str],
+    damaged_share: float = 0.01,
+    seed: int = 1,
+    encoding: str = "gb18030",
+) -> dict[str, Path]:
+    """Write the demo files; return their paths by role (register, payments, quotas, roster:<department>)."""
+    output.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed + 1)
+    people = generate_people(county_code=county_code, persons=persons, seed=seed, townships=townships)
+    files: dict[str, Path] = {}
+
+    def damaged(number: str) -> str:
+        return _damage(number, rng) if rng.random() < damaged_share else number
+
+    files["register"] = write_register(output / "register.csv", people, encoding=encoding, id_text=damaged)
+
+    certified: dict[str, Decimal] = {}  # id → personal due of the highest identity
+    year = policy.year if policy else datetime.date.today().year + 1
+    window_start = policy.window_start if policy else datetime.date(year - 1, 9, 1)
+    window_end = policy.window_end if policy else datetime.date(year - 1, 12, 31)
+    standard = policy.standard if policy else Decimal(380)
+    civil_ids: list[DemoPerson] = []
+    for department, share in ROSTER_SHARE.items():
+        categories = (policy.categories.get(department) if policy else None) or []
+        if not categories:
+            continue
+        pool = rng.sample(people, int(len(people) * share))
+        if department == "rural_revitalization" and civil_ids:
+            # Overlaps: some of civil affairs' people are also certified by rural revitalization.
+            # Each person once: a roster naming someone twice is refused whole.
+            kept = pool[: len(pool) * 4 // 5]
+            seen = {p.id_number for p in kept}
+            pool = kept + [p for p in civil_ids if p.id_number not in seen][: len(pool) // 5]
+        path = output / ROSTER_FILES[department]
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["序号", "身份证号码", "姓名", "人员类别", "乡镇（街道）", "村（社区）", "认定日期"])
+            for k, p in enumerate(pool, start=1):
+                category, due = rng.choice(categories)
+                since = window_start - datetime.timedelta(days=rng.randint(0, 900))
+                certified[p.id_number] = min(due, certified.get(p.id_number, due))
+                # A roster is committed whole or not at all: the departments' lists come undamaged (the damaged
+                # share is in the register and the payments, whose good rows may be committed without the bad).
+                writer.writerow([k, p.id_number, p.name, category, p.township, p.village, f"{since:%Y年%-m月%-d日}"])
+        if department == "civil_affairs":
+            civil_ids = pool
+        files[f"roster:{department}"] = path
+
+    path = output / "payments.csv"
+    window_days = max(1, (window_end - window_start).days)
+    today = datetime.date.today()
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["身份证号码", "姓名", "缴费年度", "缴费金额", "缴费日期", "档次", "缴费渠道"])
+        for p in people:
+            due = certified.get(p.id_number, standard)
+            if due == 0 or rng.random() > 0.88:
+                continue
+            amount = due if rng.random() > 0.03 else (due / 2).quantize(Decimal("0.01"))
+            paid = min(today, window_start + datetime.timedelta(days=rng.randint(0, window_days)))
+            channel = rng.choice(("微信", "支付宝", "银行柜台", "税务APP", "村代收"))
+            writer.writerow([damaged(p.id_number), p.name, year, f"{amount:.2f}", f"{paid:%Y-%m-%d}", 1, channel])
+    files["payments"] = path
+
+    path = output / "quotas.csv"
+    per_township: dict[str, int] = defaultdict(int)
+    for p in people:
+        per_township[p.township] += 1
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["序号", "乡镇（街道）", "户籍人口数", "任务数"])
+        for k, (township, count) in enumerate(sorted(per_township.items()), start=1):
+            writer.writerow([k, township, count, int(count * 0.95)])
+    files["quotas"] = path
+    return files
+
+
+def demo_townships(county_code: str) -> list[str]:
+    return TOWNSHIPS.get(county_code) or [f"第{n}镇" for n in "一二三四五六"]

@@ -1,0 +1,68 @@
+"""Reads for quotas: progress per unit, snapshot series, rankings, special-group coverage, work fund.
+
+How enrolled people are assigned to units (SPEC §9), one aggregate query per table:
+
+- a person counts as enrolled when their reconciliation result for the year is 代缴参保 (proxy_enrolled) or
+  参保 (enrolled); underpaid people are not enrolled;
+- a group unit that is not a place (孝义: 学校, 改制企业, 特困人员, 零散户) counts the people whose register
+  group (`Person.group`) is its name, or, when the register gives none, whose payment for the year came
+  through a channel (`Payment.channel`) of that name — schools and enterprises collect and pay as a channel;
+- everyone else counts for their village unit if the table has one, else for their township unit.
+
+So a student of 新义街道 enrolled through 学校 counts for 学校 only, never twice, and the units of 孝义's
+table add up to the county's enrolment like its targets add up to 346,038."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count
+
+from enrollment.models import Village
+from quotas.progress import ranking
+from quotas.progress.selectors import ENROLLED_STATUSES, results_for
+from subsidies.models import Policy, ReconciliationResult
+
+
+@dataclass
+class VillageFund:
+    village: Village
+    enrolled: int
+    amount: Decimal
+
+
+def work_fund_per_person(*, county_id: int, year: int) -> Decimal:
+    policy = Policy.objects.filter(county_id=county_id, year=year).only("work_fund_per_person").first()
+    return policy.work_fund_per_person if policy else Decimal("0")
+
+
+def village_work_funds(*, county_id: int, year: int, township_id: int | None = None) -> list[VillageFund]:
+    """Each village's work fund: enrolled people × the policy's amount per person, one aggregate query."""
+    per_person = work_fund_per_person(county_id=county_id, year=year)
+    if not per_person:
+        return []
+    qs = results_for(county_id=county_id, year=year).filter(status__in=ENROLLED_STATUSES, village__isnull=False)
+    if township_id is not None:
+        qs = qs.filter(township_id=township_id)
+    counts = dict(qs.values("village_id").annotate(n=Count("id")).order_by().values_list("village_id", "n"))
+    villages = Village.objects.filter(township__county_id=county_id).select_related("township")
+    if township_id is not None:
+        villages = villages.filter(township_id=township_id)
+    return [
+        VillageFund(v, counts.get(v.pk, 0), ranking.work_fund(counts.get(v.pk, 0), per_person))
+        for v in villages.order_by("township__code", "township__name", "code", "name")
+    ]
+
+
+def village_notice(*, village: Village, year: int) -> tuple[list[ReconciliationResult], list[ReconciliationResult]]:
+    """The village's paid (enrolled, incl. 代缴) and unpaid people for the year, by name."""
+    rows = list(
+        results_for(county_id=village.township.county_id, year=year)
+        .filter(village=village)
+        .only("id_number", "name", "status", "paid", "paid_on", "enrolled_on")
+        .order_by("name", "id_number")
+    )
+    paid = [r for r in rows if r.status in ENROLLED_STATUSES]
+    unpaid = [r for r in rows if r.status not in ENROLLED_STATUSES]
+    return paid, unpaid

@@ -1,0 +1,101 @@
+"""Quotas pages: ranking, progress charts, special groups, village notices, follow-up cases. Thin views.
+
+Scopes (accounts/access.py): the bureau and auditors see their county; a township user sees only its own
+township's units, villages and cases (another township's case or village is a 404); a department user sees
+the special-group coverage and the cases of its own department. Auditors read only."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django_tables2 import RequestConfig
+
+from accounts.access import (
+    mask_id_number,
+    scope_by_county,
+)
+from accounts.exports import record_export
+from enrollment.models import Village
+from quotas.notices import selectors
+from quotas.notices.tables import NoticeTable
+from quotas.notices.workbook import notice_workbook
+from quotas.progress.views import PLACE_READERS, chosen_year, for_roles, own_township_id, user_county
+
+
+def scoped_villages(user):
+    villages = scope_by_county(Village.objects.select_related("township"), user, county_field="township__county")
+    township_id = own_township_id(user)
+    if township_id is not None:
+        villages = villages.filter(township_id=township_id)
+    return villages.order_by("township__code", "township__name", "code", "name")
+
+
+@for_roles(*PLACE_READERS)
+def notice_list(request):
+    county = user_county(request.user)
+    year = chosen_year(request, county, [])
+    return render(request, "quotas/notice_list.html", {"villages": scoped_villages(request.user), "year": year})
+
+
+def _notice(request, village_id: int):
+    village = get_object_or_404(scoped_villages(request.user), pk=village_id)
+    year = chosen_year(request, village.township.county, [])
+    paid, unpaid = selectors.village_notice(village=village, year=year)
+    return village, year, paid, unpaid
+
+
+@for_roles(*PLACE_READERS)
+def notice(request, village_id: int):
+    village, year, paid, unpaid = _notice(request, village_id)
+    paid_table, unpaid_table = NoticeTable(paid), NoticeTable(unpaid)
+    for t in (paid_table, unpaid_table):
+        RequestConfig(request, paginate=False).configure(t)
+    context = {
+        "village": village,
+        "year": year,
+        "paid_table": paid_table,
+        "unpaid_table": unpaid_table,
+        "paid_count": len(paid),
+        "unpaid_count": len(unpaid),
+        "today": timezone.localdate(),
+    }
+    return render(request, "quotas/notice.html", context)
+
+
+@for_roles(*PLACE_READERS)
+def notice_xlsx(request, village_id: int):
+    village, year, paid, unpaid = _notice(request, village_id)
+    title = _("%(township)s %(village)s: enrolment for benefit year %(year)s, public notice") % {
+        "township": village.township.name,
+        "village": village.name,
+        "year": year,
+    }
+    headers = [_("No."), _("name"), _("ID number"), _("status")]
+
+    def rows(results):
+        return [[n, r.name, mask_id_number(r.id_number), r.get_status_display()] for n, r in enumerate(results, 1)]
+
+    data = notice_workbook(
+        title=title,
+        headers=headers,
+        sections=[
+            (_("Paid (%(count)s)") % {"count": len(paid)}, rows(paid)),
+            (_("Not paid (%(count)s)") % {"count": len(unpaid)}, rows(unpaid)),
+        ],
+    )
+    record_export(
+        user=request.user,
+        kind="village_notice",
+        rows=len(paid) + len(unpaid),
+        description=f"{village.township.name}{village.name} {year}",
+        filters={"village": village.pk, "year": year},
+        full_ids=False,  # the notice shows masked ID numbers only
+    )
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{village.township.name}{village.name}-{year}-公示.xlsx"
+    )
+    return response

@@ -1,0 +1,55 @@
+"""Services that change quota data: importing a county's task table, taking progress snapshots."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from quotas.models import ProgressSnapshot, QuotaTable, SnapshotRow
+from quotas.progress import ranking, selectors
+
+SNAPSHOT_DEDUP_MINUTES = 10
+
+
+def progress_snapshot_take(
+    *, table: QuotaTable, user: AbstractBaseUser | None = None, taken_at: datetime.datetime | None = None
+) -> ProgressSnapshot:
+    """Record every unit's enrolled count, target, rate and rank now, in one transaction."""
+    progress = selectors.unit_progress(table=table)
+    ranks = ranking.rank_by_rate({p.unit.pk: p.rate for p in progress})
+    with transaction.atomic():
+        snapshot = ProgressSnapshot.objects.create(table=table, taken_at=taken_at or timezone.now(), taken_by=user)
+        SnapshotRow.objects.bulk_create(
+            SnapshotRow(
+                snapshot=snapshot,
+                unit=p.unit,
+                enrolled=p.enrolled,
+                target=p.target,
+                rate=p.rate,
+                rank=ranks[p.unit.pk],
+            )
+            for p in progress
+        )
+    return snapshot
+
+
+def scheduled_snapshots_take(*, now: datetime.datetime | None = None) -> list[ProgressSnapshot]:
+    """The beat job: each county's latest quota table gets a snapshot, unless one was just taken.
+
+    Celery delivers at least once; a redelivered job within `SNAPSHOT_DEDUP_MINUTES` finds the snapshot it
+    already took and adds nothing.
+    """
+    now = now or timezone.now()
+    taken = []
+    latest: dict[int, QuotaTable] = {}
+    for table in QuotaTable.objects.order_by("county_id", "-year"):
+        latest.setdefault(table.county_id, table)
+    for table in latest.values():
+        recent = table.snapshots.filter(taken_at__gt=now - datetime.timedelta(minutes=SNAPSHOT_DEDUP_MINUTES))
+        if recent.exists():
+            continue
+        taken.append(progress_snapshot_take(table=table, taken_at=now))
+    return taken

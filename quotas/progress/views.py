@@ -1,0 +1,212 @@
+"""Quotas pages: ranking, progress charts, special groups, village notices, follow-up cases. Thin views.
+
+Scopes (accounts/access.py): the bureau and auditors see their county; a township user sees only its own
+township's units, villages and cases (another township's case or village is a 404); a department user sees
+the special-group coverage and the cases of its own department. Auditors read only."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from accounts.access import (
+    profile_of,
+    role_of,
+    roles_required,
+)
+from accounts.models import Role
+from enrollment.models import County
+from quotas.models import QuotaTable, UnitKind
+from quotas.notices import selectors as notice_selectors
+from quotas.notices.tables import WorkFundTable
+from quotas.progress import charts, selectors
+from quotas.progress.ranking import coverage_rate
+from quotas.progress.services import progress_snapshot_take
+from quotas.progress.tables import CoverageTable, RankingTable, percent
+from quotas.targets.services import total_warnings
+
+BUREAU, AUDITOR, DEPARTMENT, TOWNSHIP = Role.BUREAU, Role.AUDITOR, Role.DEPARTMENT, Role.TOWNSHIP
+PLACE_READERS = (BUREAU, AUDITOR, TOWNSHIP)
+
+
+EVERYONE = (BUREAU, AUDITOR, DEPARTMENT, TOWNSHIP)
+
+
+def for_roles(*roles: str):
+    """`roles_required`, and the roles declared on the view so the main navigation offers it only to them."""
+
+    def decorator(view):
+        wrapped = roles_required(*roles)(view)
+        wrapped.allowed_roles = roles
+        return wrapped
+
+    return decorator
+
+
+def user_county(user) -> County | None:
+    """The user's county; a superuser without a profile works on the county of the latest quota table."""
+    profile = profile_of(user)
+    if profile is not None:
+        return profile.county
+    table = QuotaTable.objects.select_related("county").order_by("-year", "-pk").first()
+    return table.county if table else County.objects.order_by("code").first()
+
+
+def own_township_id(user) -> int | None:
+    profile = profile_of(user)
+    return profile.township_id if profile is not None and profile.role == TOWNSHIP else None
+
+
+def own_department_id(user) -> int | None:
+    profile = profile_of(user)
+    return profile.department_id if profile is not None and profile.role == DEPARTMENT else None
+
+
+def chosen_year(request, county: County | None, years: list[int]) -> int:
+    raw = request.GET.get("year", "")
+    if raw.isdigit() and (int(raw) in years or not years):
+        return int(raw)
+    return selectors.default_year(county)
+
+
+@for_roles(*PLACE_READERS)
+def ranking(request):
+    county = user_county(request.user)
+    tables = QuotaTable.objects.filter(county=county) if county else QuotaTable.objects.none()
+    years = sorted(tables.values_list("year", flat=True), reverse=True)
+    year = chosen_year(request, county, years)
+    table = tables.filter(year=year).first()
+    context = {"county": county, "years": years, "year": year, "table": table}
+    if table is not None:
+        snapshots = list(selectors.snapshots_of(table)[:52])
+        snapshot = None
+        raw = request.GET.get("snapshot", "")
+        if raw.isdigit():
+            snapshot = next((s for s in snapshots if s.pk == int(raw)), None)
+        result = selectors.table_ranking(table=table, snapshot=snapshot)
+        rows = result.rows
+        township_id = own_township_id(request.user)
+        if township_id is not None:
+            rows = [r for r in rows if r.unit.township_id == township_id]
+        summed = sum(table.units.values_list("target", flat=True))
+        funds = notice_selectors.village_work_funds(county_id=table.county_id, year=year, township_id=township_id)
+        context.update(
+            ranking=result,
+            table_html=RankingTable(rows),
+            snapshots=snapshots,
+            snapshot=snapshot,
+            summed_total=summed,
+            total_warnings=total_warnings(summed=summed, stated=table.stated_total, file_total=table.file_total),
+            work_fund_table=WorkFundTable(funds) if funds else None,
+            work_fund_total=sum(f.amount for f in funds),
+            work_fund_per_person=notice_selectors.work_fund_per_person(county_id=table.county_id, year=year),
+            can_snapshot=role_of(request.user) == BUREAU,
+        )
+        if context["work_fund_table"] is not None:
+            RequestConfig(request, paginate={"per_page": 100}).configure(context["work_fund_table"])
+    return render(request, "quotas/ranking.html", context)
+
+
+@for_roles(BUREAU)
+@require_POST
+def snapshot_take(request):
+    county = user_county(request.user)
+    table = get_object_or_404(QuotaTable, county=county, pk=request.POST.get("table") or 0)
+    progress_snapshot_take(table=table, user=request.user)
+    messages.success(request, _("Progress snapshot taken."))
+    return redirect(f"{reverse('quotas:ranking')}?year={table.year}")
+
+
+@for_roles(*PLACE_READERS)
+def progress_chart(request):
+    county = user_county(request.user)
+    tables = QuotaTable.objects.filter(county=county) if county else QuotaTable.objects.none()
+    years = sorted(tables.values_list("year", flat=True), reverse=True)
+    year = chosen_year(request, county, years)
+    table = tables.filter(year=year).first()
+    figures = []
+    if table is not None:
+        township_id = own_township_id(request.user)
+        units = list(table.units.select_related("township").order_by("seq"))
+        if township_id is not None:
+            units = [u for u in units if u.township_id == township_id]
+        snapshots, series = selectors.snapshot_series(table=table, unit_ids=[u.pk for u in units])
+        x_labels = [timezone.localtime(s.taken_at).strftime("%m-%d %H:%M") for s in snapshots]
+        index = {s.taken_at: i for i, s in enumerate(snapshots)}
+
+        def line(unit):
+            rates = [None] * len(snapshots)
+            for taken_at, rate in series.get(unit.pk, []):
+                rates[index[taken_at]] = rate
+            return charts.Series(unit.name, rates)
+
+        # One chart per township: its own unit, or its villages; the groups that are not places together.
+        by_township: dict = {}
+        groups = []
+        for unit in units:
+            if unit.kind == UnitKind.GROUP:
+                groups.append(unit)
+            else:
+                by_township.setdefault(unit.township, []).append(unit)
+        for township, members in by_township.items():
+            name = township.name if township else _("Other")
+            figures.append(
+                mark_safe(  # noqa: S308 - charts.line_chart_svg escapes every label it writes
+                    charts.line_chart_svg(
+                        title=name, x_labels=x_labels, series=[line(u) for u in members], goal_label=_("goal 100%")
+                    )
+                )
+            )
+        if groups:
+            figures.append(
+                mark_safe(  # noqa: S308 - escaped by charts.line_chart_svg
+                    charts.line_chart_svg(
+                        title=_("Groups that are not places"),
+                        x_labels=x_labels,
+                        series=[line(u) for u in groups],
+                        goal_label=_("goal 100%"),
+                    )
+                )
+            )
+    context = {"years": years, "year": year, "table": table, "figures": figures}
+    return render(request, "quotas/progress_chart.html", context)
+
+
+@for_roles(*EVERYONE)
+def special_groups(request):
+    county = user_county(request.user)
+    years = sorted(
+        set(QuotaTable.objects.filter(county=county).values_list("year", flat=True)) if county else set(),
+        reverse=True,
+    )
+    year = chosen_year(request, county, [])
+    coverage = (
+        selectors.special_group_coverage(
+            county_id=county.pk,
+            year=year,
+            department_id=own_department_id(request.user),
+            township_id=own_township_id(request.user),
+        )
+        if county
+        else []
+    )
+    table = CoverageTable(coverage)
+    RequestConfig(request, paginate=False).configure(table)
+    certified = sum(c.certified for c in coverage)
+    covered = sum(c.covered for c in coverage)
+    context = {
+        "years": years,
+        "year": year,
+        "table": table,
+        "certified": certified,
+        "covered": covered,
+        "rate": coverage_rate(covered, certified),
+        "rate_display": percent(coverage_rate(covered, certified)),
+    }
+    return render(request, "quotas/special_groups.html", context)

@@ -1,8 +1,0 @@
-from django.urls import path
-
-from . import policy_views
-
-urlpatterns = [
-    path("policies/", policy_views.PolicyListView.as_view(), name="policy_list"),
-    path("policies/<int:pk>/", policy_views.PolicyDetailView.as_view(), name="policy_detail"),
-]

@@ -1,8 +1,0 @@
-from django.urls import path
-
-from . import roster_views
-
-urlpatterns = [
-    path("rosters/", roster_views.roster_versions, name="roster_versions"),
-    path("rosters/<int:pk>/", roster_views.roster_version, name="roster_version"),
-]
