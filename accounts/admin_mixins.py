@@ -16,6 +16,7 @@ model reaches a county (`county_lookup`) or to keep the bureau read-only (`burea
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
@@ -26,21 +27,25 @@ from simple_history.manager import HistoryManager
 
 from accounts.access import profile_of
 from accounts.models import Role
-from enrollment.models import County
 
 _COUNTY_LOOKUPS: dict[type[Model], str | None] = {}
 # Models whose county is not reached through a required foreign key.
 COUNTY_LOOKUP_OVERRIDES = {"auth.user": "staff__county"}
 
 
+# The county model by its label: accounts sits below enrollment and imports none of its modules.
+COUNTY_MODEL = "enrollment.County"
+
+
 def county_lookup_for(model: type[Model], *, depth: int = 4) -> str | None:
     """The ORM path from `model` to its county (`county`, `policy__county`, …), or None if it has none."""
     if model in _COUNTY_LOOKUPS:
         return _COUNTY_LOOKUPS[model]
+    county_model = apps.get_model(COUNTY_MODEL)
     found = COUNTY_LOOKUP_OVERRIDES.get(model._meta.label_lower)
     if found:
         pass
-    elif issubclass(model, County):
+    elif issubclass(model, county_model):
         found = "pk"
     else:
         frontier: list[tuple[type[Model], str]] = [(model, "")]
@@ -55,7 +60,7 @@ def county_lookup_for(model: type[Model], *, depth: int = 4) -> str | None:
                 for field in relations:
                     if not field.is_relation or field.related_model is None:
                         continue
-                    if issubclass(field.related_model, County):
+                    if issubclass(field.related_model, county_model):
                         found = f"{prefix}{field.name}"
                         break
                     if field.related_model is not current:

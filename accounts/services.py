@@ -1,9 +1,15 @@
 """Services for staff accounts."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import get_user_model
 
 from accounts.models import Role, StaffProfile
-from enrollment.models import County
+
+if TYPE_CHECKING:  # a hint only: accounts imports no module of the apps above it
+    from enrollment.models import County
 
 DEMO_DEPARTMENT_USERS = {
     "civil_affairs": "minzheng",
