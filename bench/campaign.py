@@ -282,7 +282,7 @@ class Campaign:
             return ("reconcile", "--county", COUNTY, "--year", str(YEAR), *(["--full"] if full else []))
         code = (
             "from django.db import transaction; from enrollment.models import County; "
-            "from subsidies.reconciliation.engine import reconcile_enqueue\n"
+            "from subsidies.tasks import reconcile_enqueue\n"
             "with transaction.atomic():\n"
             f"    reconcile_enqueue(county=County.objects.get(code='{COUNTY}'), year={YEAR}, full={full})"
         )

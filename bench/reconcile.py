@@ -260,7 +260,7 @@ def main() -> None:
     from django.db import connection
 
     from subsidies.models import ReconciliationResult
-    from subsidies.reconciliation.engine import reconcile
+    from subsidies.reconciliation.runs import reconcile
 
     call_command("migrate", verbosity=0)
     logging.getLogger("subsidies.reconciliation.engine").setLevel(logging.WARNING)

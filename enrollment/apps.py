@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class EnrollmentConfig(AppConfig):
     name = "enrollment"
     verbose_name = _("Enrolment register")
+
+    def ready(self):
+        from enrollment.imports import registry
+        from enrollment.models import ImportKind
+        from enrollment.payments.importer import PaymentsImporter
+        from enrollment.register.importer import RegisterImporter
+
+        # The kinds enrollment owns; the apps above it register theirs (subsidies: the roster) in their ready().
+        registry.kind_register(ImportKind.REGISTER, RegisterImporter)
+        registry.kind_register(ImportKind.PAYMENTS, PaymentsImporter)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from config.queue import BoundedDeliveries, lost_worker_message  # every task's base (config/celery.py)
+from config.queue import BoundedDeliveries, lost_worker_message, send_on_commit  # every task's base (config/celery.py)
 
 
 class RunTask(BoundedDeliveries):
@@ -16,7 +16,7 @@ class RunTask(BoundedDeliveries):
     abstract = True
 
     def deliveries_exceeded(self, runs: int, run_id: int, *args, **kwargs) -> None:
-        from subsidies.reconciliation import engine as reconcile
+        from subsidies.reconciliation import runs as reconcile
 
         reconcile.run_fail(run_id=run_id, message=lost_worker_message(runs))
 
@@ -24,11 +24,23 @@ class RunTask(BoundedDeliveries):
 # --- reconciliation ---
 
 
+def reconcile_enqueue(*, county, year: int, as_of: date | None = None, full: bool = False, user=None):
+    """Record a run and hand it to the workers once the current transaction commits (a ReconciliationRun).
+
+    With the broker down the run is marked failed (not left "running") and QueueUnavailable is raised.
+    """
+    from subsidies.reconciliation.runs import run_fail, run_start
+
+    run = run_start(county=county, year=year, as_of=as_of, full=full, user=user)
+    send_on_commit(reconcile_dispatch, run.pk, on_failure=lambda message: run_fail(run_id=run.pk, message=message))
+    return run
+
+
 @shared_task(base=RunTask, acks_late=True)
 def reconcile_dispatch(run_id: int, chunks: int | None = None) -> int:
     """Fan a recorded run out into one task per part (a chord) and finish it when all are done."""
     from subsidies.models import ReconciliationRun, RunStatus
-    from subsidies.reconciliation import engine as reconcile
+    from subsidies.reconciliation import runs as reconcile
 
     run = ReconciliationRun.objects.get(pk=run_id)
     if run.status != RunStatus.RUNNING:
@@ -52,7 +64,7 @@ def reconcile_chunk(run_id: int, keys: list[str]) -> int:
 
 @shared_task(base=RunTask, acks_late=True)
 def reconcile_finish(run_id: int) -> dict:
-    from subsidies.reconciliation import engine as reconcile
+    from subsidies.reconciliation import runs as reconcile
 
     return reconcile.run_finish(run_id=run_id).counts
 
@@ -62,7 +74,7 @@ def reconcile_failed(run_id: int) -> None:
     from django.utils import translation
     from django.utils.translation import gettext
 
-    from subsidies.reconciliation import engine as reconcile
+    from subsidies.reconciliation import runs as reconcile
 
     with translation.override("zh-hans"):
         message = gettext("A part of the run failed; see the worker log.")
@@ -72,11 +84,12 @@ def reconcile_failed(run_id: int) -> None:
 @shared_task(acks_late=True)
 def reconcile_after_import(county_id: int) -> list[int]:
     """After a committed import: an incremental run for each current policy year of the county."""
-    from subsidies.reconciliation import engine as reconcile
+    from subsidies.reconciliation.dirty import current_years
+    from subsidies.reconciliation.runs import reconcile
 
     runs = []
-    for year in reconcile.current_years(county_id=county_id):
-        runs.append(reconcile.reconcile(county=county_id, year=year).pk)
+    for year in current_years(county_id=county_id):
+        runs.append(reconcile(county=county_id, year=year).pk)
     return runs
 
 

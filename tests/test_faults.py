@@ -23,7 +23,8 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from subsidies.models import ReconciliationResult, ReconciliationRun, RunStatus
-from subsidies.reconciliation.engine import reconcile, reconcile_enqueue
+from subsidies.reconciliation.runs import reconcile
+from subsidies.tasks import reconcile_enqueue
 from tests.subsidies import recon_data as d
 from tests.subsidies.test_reconcile_runs import mixed_county, snapshot
 

@@ -1,4 +1,5 @@
-"""What the three import commands share: run the job, print the summary, exit non-zero when nothing committed."""
+"""What the import commands share (import_register, import_payments; subsidies' import_roster): run the job, print
+the summary, exit non-zero when nothing committed."""
 
 from pathlib import Path
 

@@ -12,8 +12,10 @@ from accounts.access import profile_of
 from accounts.models import Role
 from enrollment.files.filenames import UploadNameError, split_name, upload_name
 from enrollment.files.uploads import UploadError, check_upload
-from enrollment.models import ImportKind
-from subsidies.models import Department
+from enrollment.models import ImportJob, ImportKind
+
+# The departments a job belongs to: the model its foreign key names (subsidies', a higher layer: not imported).
+Department = ImportJob._meta.get_field("department").related_model
 
 UPLOAD_KINDS = [(k.value, k.label) for k in (ImportKind.REGISTER, ImportKind.ROSTER, ImportKind.PAYMENTS)]
 

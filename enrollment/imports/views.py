@@ -27,15 +27,16 @@ from enrollment.imports.pipeline import (
     rejected_message,
     removals_unconfirmed,
 )
+from enrollment.imports.registry import kind_entry, label_categories
 from enrollment.imports.tables import ImportJobTable
 from enrollment.models import ImportJob, ImportKind, ImportStatus
 from enrollment.tasks import commit_import, validate_import
-from subsidies.models import Category, Department
-from subsidies.rosters.importer import category_alias_add
 
 READERS = (Role.BUREAU, Role.AUDITOR, Role.DEPARTMENT)
 WRITERS = (Role.BUREAU, Role.DEPARTMENT)
 RUNNING = (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.COMMITTING)
+# The departments a job belongs to: the model its foreign key names (subsidies', a higher layer: not imported).
+Department = ImportJob._meta.get_field("department").related_model
 
 
 def scoped_jobs(user):
@@ -117,7 +118,7 @@ def import_detail(request, pk):
         and job.status in (ImportStatus.VALIDATED, ImportStatus.INVALID, ImportStatus.FAILED),
         # The bureau may give a label no category took to one of the department's categories.
         "alias_categories": (
-            list(Category.objects.filter(county=job.county, department=job.department).order_by("code"))
+            label_categories(kind=job.kind, county=job.county, department=job.department)
             if profile
             and profile.role == Role.BUREAU
             and job.kind == ImportKind.ROSTER
@@ -212,14 +213,20 @@ def import_alias(request, pk):
         return HttpResponseNotAllowed(["POST"])
     labels = {label for label, _count in (job.summary or {}).get("unknown_categories", [])}
     label = request.POST.get("label", "")
-    category = Category.objects.filter(
-        county=job.county, department=job.department, pk=request.POST.get("category") or None
-    ).first()
+    chosen = request.POST.get("category") or ""
+    category = next(
+        (
+            c
+            for c in label_categories(kind=job.kind, county=job.county, department=job.department)
+            if str(c.pk) == chosen
+        ),
+        None,
+    )
     if label not in labels or category is None:
         messages.error(request, _("Choose one of the department's categories for a label of this upload."))
         return redirect("enrollment:import_detail", pk=job.pk)
     try:
-        added = category_alias_add(category=category, label=label, user=request.user)
+        added = kind_entry(job.kind).label_add(category=category, label=label, user=request.user)
     except ImportError_ as exc:
         messages.error(request, str(exc))
         return redirect("enrollment:import_detail", pk=job.pk)
@@ -277,11 +284,7 @@ def import_template(request, kind):
             department = Department.objects.filter(code=code).first() if code else None
     categories = []
     if department is not None and county is not None:
-        categories = list(
-            Category.objects.filter(county=county, department=department)
-            .order_by("code")
-            .values_list("name", flat=True)
-        )
+        categories = [c.name for c in label_categories(kind=kind, county=county, department=department)]
     data, filename = template_workbook(
         kind=kind, department_name=department.name if department else "", categories=categories
     )

@@ -35,7 +35,7 @@ class Person(models.Model):
     Bulk-loaded: a register import writes up to millions of rows in one statement, so the table carries only the
     indexes that queries use (ID number, place, household) and its foreign keys have no database constraint (one
     trigger check per row and key, at commit). The register merge resolves every key by joining the rows it has
-    just written (enrollment.imports.RegisterImporter), and deletes through the ORM still apply on_delete.
+    just written (enrollment.register.importer.RegisterImporter), and deletes through the ORM still apply on_delete.
     """
 
     id_number = models.CharField(_("ID number"), max_length=18)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db.models import QuerySet
 
+from enrollment.files.readers import TierChoice
 from enrollment.models import County
+from enrollment.payments.importer import YearTiers
 from subsidies.models import (
     CategoryAmount,
     FiscalShare,
@@ -196,3 +199,36 @@ def policy_page(*, policy: Policy) -> dict:
         "mid_year": MidYearRule.objects.filter(policy=policy).order_by("applies_from"),
         "special": SpecialEnrolmentRule.objects.filter(policy=policy).order_by("kind"),
     }
+
+
+_CENT = Decimal("0.01")
+
+
+def payment_tiers(*, county: County) -> dict[int, YearTiers]:
+    """Benefit year → the county's tiers as a payment import checks them (a fixed handful of queries per policy).
+
+    Tier inference uses the dues of every category of the policy, not the person's own: the person's categories on
+    the payment day come from rosters that may arrive after the tax file, and reconciliation decides which one
+    wins; the policy's amounts do not change with them.
+    """
+    names = {(t.policy_id, t.number): t.name for t in Tier.objects.filter(policy__county=county)}
+    found: dict[int, YearTiers] = {}
+    for policy in Policy.objects.filter(county=county):
+        snapshot = policy_rules_build(policy=policy)
+        if not snapshot.tiers:
+            continue
+        choices, explained, highest = [], {}, Decimal(0)
+        for number, tier in sorted(snapshot.tiers.items()):
+            choices.append(TierChoice(number, names.get((policy.pk, number), ""), tier.standard, tier.student_standard))
+            amounts = {s for s in (tier.standard, tier.student_standard) if s is not None}
+            for window in snapshot.mid_year:
+                if window.price == rules.PRICE_STANDARD_PLUS_FISCAL and window.fiscal_amount is not None:
+                    amounts |= {s + window.fiscal_amount for s in set(amounts)}
+            for category_id in snapshot.categories:
+                for student in (False, True):
+                    amounts.add(rules.personal_due(snapshot, category_id, tier=number, student=student))
+            amounts.discard(Decimal(0))
+            explained[number] = frozenset(a.quantize(_CENT) for a in amounts)
+            highest = max(highest, *amounts)
+        found[policy.year] = YearTiers(tuple(choices), explained, (2 * highest).quantize(_CENT))
+    return found

@@ -12,6 +12,8 @@ transaction that writes the results. A change marks its people once per current 
 runs of this year and of next year, both triggered during a campaign, each find them. A full run recomputes
 everyone and drops results of people who are no longer in the register or on any roster. Locked results (in an
 approved transfer batch) keep their category, fund, subsidy and top-up.
+
+The run lifecycle (start, finish, fail) is `runs.py`, the dirty marks `dirty.py`, enqueueing `subsidies/tasks.py`.
 """
 
 # SQL here is assembled only from constant fragments and placeholders; every value is a parameter.
@@ -22,21 +24,18 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.db.models.functions import Least
 from django.utils import timezone
 
 from enrollment import idnumbers
-from enrollment.dbstats import refresh_statistics
-from enrollment.models import County, Township, Village
-from subsidies.models import DirtyCounty, DirtyPerson, Policy, ReconciliationResult, ReconciliationRun, RunStatus
+from enrollment.models import Township, Village
+from subsidies.models import DirtyPerson, ReconciliationResult, ReconciliationRun, RunStatus
 from subsidies.policies.rules import PolicyRules, standard_for
 from subsidies.reconciliation import rules as rr
 
@@ -95,209 +94,7 @@ def rules_for(*, county_id: int, year: int) -> PolicyRules:
         raise ReconciliationError(f"no policy for county {county_id} and year {year}") from exc
 
 
-def current_years(*, county_id: int, today: date | None = None) -> list[int]:
-    """The benefit years an import should trigger: those whose collection has begun and whose year is not over;
-    failing that, the county's latest policy year."""
-    today = today or timezone.localdate()
-    years = list(
-        Policy.objects.filter(county_id=county_id, collection_start__lte=today, year__gte=today.year)
-        .order_by("year")
-        .values_list("year", flat=True)
-    )
-    if not years:
-        latest = Policy.objects.filter(county_id=county_id).order_by("-year").values_list("year", flat=True).first()
-        years = [latest] if latest else []
-    return years
-
-
-# --- runs --------------------------------------------------------------------------------------------------------
-
-
-def chunk_keys(*, county_id: int) -> list[str]:
-    """The parts of a county: one per township, then people without a township, then roster-only people."""
-    ids = Township.objects.filter(county_id=county_id).order_by("pk").values_list("pk", flat=True)
-    return [str(pk) for pk in ids] + [CHUNK_NO_TOWNSHIP, CHUNK_ROSTER]
-
-
-def chunk_groups(*, county_id: int, chunks: int | None = None) -> list[list[str]]:
-    """The parts dealt round-robin into `chunks` groups (default: one group per part)."""
-    keys = chunk_keys(county_id=county_id)
-    n = len(keys) if not chunks else max(1, min(chunks, len(keys)))
-    return [keys[i::n] for i in range(n)]
-
-
-def run_start(
-    *,
-    county: County | int,
-    year: int,
-    as_of: date | None = None,
-    full: bool = False,
-    user=None,
-    chunks: int | None = None,
-) -> ReconciliationRun:
-    """Record a new run (its parts are then run by `run_chunk`, inline or by the chord in tasks)."""
-    county_id = county.pk if isinstance(county, County) else int(county)
-    rules_for(county_id=county_id, year=year)  # fail early, with a message, when there is no policy
-    # A whole-county mark makes the run a full one; it is taken at the end (`run_finish`) if not renewed meanwhile.
-    marks = DirtyCounty.objects.filter(county_id=county_id, year__in=[year, DirtyPerson.ANY_YEAR])
-    county_marks = {str(pk): generation for pk, generation in marks.values_list("pk", "generation")}
-    return ReconciliationRun.objects.create(
-        county_id=county_id,
-        year=year,
-        as_of=as_of or timezone.localdate(),
-        full=full or bool(county_marks),
-        county_marks=county_marks,
-        started_by=user if user is not None and user.is_authenticated else None,
-        chunks_total=len(chunk_groups(county_id=county_id, chunks=chunks)),
-    )
-
-
-def reconcile(
-    *,
-    county: County | int,
-    year: int,
-    as_of: date | None = None,
-    full: bool = False,
-    user=None,
-    chunks: int | None = None,
-    workers: int = 1,
-) -> ReconciliationRun:
-    """Run a whole reconciliation from this process: start, every part, finish.
-
-    `workers` > 1 (PostgreSQL only) runs parts on that many threads, each with its own connection: one part's
-    Python work overlaps another's database work, as Celery workers would.
-    """
-    run = run_start(county=county, year=year, as_of=as_of, full=full, user=user, chunks=chunks)
-    if not run_has_work(run):
-        return run_finish(run_id=run.pk)
-    groups = chunk_groups(county_id=run.county_id, chunks=chunks)
-    try:
-        if workers > 1 and connection.vendor == "postgresql" and len(groups) > 1:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                list(pool.map(lambda keys: _run_chunk_in_thread(run.pk, keys), groups))
-        else:
-            for keys in groups:
-                run_chunk(run_id=run.pk, keys=keys)
-    except Exception as exc:
-        run_fail(run_id=run.pk, message=str(exc))
-        raise
-    return run_finish(run_id=run.pk)
-
-
-def run_has_work(run: ReconciliationRun) -> bool:
-    """Whether the run has anything to recompute: a full run always; an incremental one while a person of its
-    year is marked. One index probe, instead of every part's temporary tables finding nothing (a mark committed
-    after it is left for the next run, as one committed after a part took its marks is)."""
-    if run.full:
-        return True
-    marks = DirtyPerson.objects.filter(county_id=run.county_id, year__in=[run.year, DirtyPerson.ANY_YEAR])
-    return marks.exists()
-
-
-def _run_chunk_in_thread(run_id: int, keys: list[str]) -> int:
-    try:
-        return run_chunk(run_id=run_id, keys=keys)
-    finally:
-        connection.close()
-
-
-def reconcile_enqueue(
-    *, county: County | int, year: int, as_of: date | None = None, full: bool = False, user=None
-) -> ReconciliationRun:
-    """Record a run and hand it to the workers once the current transaction commits."""
-    from config.queue import send_on_commit
-    from subsidies.tasks import reconcile_dispatch
-
-    run = run_start(county=county, year=year, as_of=as_of, full=full, user=user)
-    # With the broker down the run is marked failed (not left "running") and QueueUnavailable is raised.
-    send_on_commit(reconcile_dispatch, run.pk, on_failure=lambda message: run_fail(run_id=run.pk, message=message))
-    return run
-
-
-def run_fail(*, run_id: int, message: str) -> None:
-    ReconciliationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-        status=RunStatus.FAILED, finished_at=timezone.now(), message=message[:2000]
-    )
-
-
-def run_finish(*, run_id: int) -> ReconciliationRun:
-    """Drop results of people gone from register and rosters (full runs), count by status, announce the run.
-
-    Idempotent: a finished run is returned as it is.
-    """
-    from subsidies.signals import reconciliation_finished
-
-    with transaction.atomic():
-        run = ReconciliationRun.objects.select_for_update().get(pk=run_id)
-        if run.status != RunStatus.RUNNING:
-            return run
-        # Fresh statistics now, not when autovacuum gets round to it: the stale-row delete below, the follow-up
-        # case sync that listens to this run and the next run are planned with the rows the parts wrote (after a
-        # first run into an empty table the delete probed the register once per result: 40 s for a million).
-        refresh_statistics(["subsidies_reconciliationresult"], written=run.changed)
-        removed = 0
-        if run.full:
-            policy = rules_for(county_id=run.county_id, year=run.year)
-            removed = _delete_stale(run=run, policy=policy)
-            run.changed += removed
-        # Results change only through runs: after one that changed nothing they are counted as the last finished
-        # run counted them (a GROUP BY over a million rows otherwise, most of a nothing-to-do run's time).
-        previous = None
-        if run.changed == 0:
-            previous = (
-                ReconciliationRun.objects.filter(county_id=run.county_id, year=run.year, status=RunStatus.DONE)
-                .exclude(counts={})
-                .order_by("-finished_at", "-pk")
-                .values_list("counts", flat=True)
-                .first()
-            )
-        if previous is not None:
-            run.counts = previous
-        else:
-            counts = dict(
-                ReconciliationResult.objects.filter(county_id=run.county_id, year=run.year)
-                .values_list("status")
-                .annotate(n=Count("pk"))
-                .order_by("status")
-            )
-            run.counts = {status: counts.get(status, 0) for status in rr.STATUS_ORDER}
-        for pk, generation in run.county_marks.items():
-            # Renewed by a change committed after the run started: kept for the next run.
-            DirtyCounty.objects.filter(pk=int(pk), generation=generation).delete()
-        run.status = RunStatus.DONE
-        run.chunks_done = run.chunks_total
-        run.finished_at = timezone.now()
-        run.save(update_fields=["changed", "counts", "status", "chunks_done", "finished_at"])
-        if removed:
-            refresh_statistics(["subsidies_reconciliationresult"], written=removed)
-        county_id, year = run.county_id, run.year
-        transaction.on_commit(
-            lambda: reconciliation_finished.send(
-                sender=ReconciliationRun, run_id=run_id, county_id=county_id, year=year
-            )
-        )
-    return run
-
-
-def _delete_stale(*, run: ReconciliationRun, policy: PolicyRules) -> int:
-    start, end = _period(policy, run.as_of)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            DELETE FROM subsidies_reconciliationresult
-            WHERE county_id = %s AND year = %s AND NOT locked
-              AND NOT EXISTS (SELECT 1 FROM enrollment_person p
-                              WHERE p.county_id = %s AND p.id_number = subsidies_reconciliationresult.id_number)
-              AND NOT EXISTS (SELECT 1 FROM subsidies_identity i
-                              WHERE i.county_id = %s AND i.id_number = subsidies_reconciliationresult.id_number
-                                AND i.valid_from <= %s AND (i.valid_to IS NULL OR i.valid_to >= %s))
-            """,
-            [run.county_id, run.year, run.county_id, run.county_id, end, start],
-        )
-        return cursor.rowcount
-
-
-def _period(policy: PolicyRules, as_of: date) -> tuple[date, date]:
+def identity_period(policy: PolicyRules, as_of: date) -> tuple[date, date]:
     """Identities that matter for year Y: valid some time between the window's start and min(as-of, 31 Dec Y)."""
     return policy.collection_start, min(as_of, date(policy.year, 12, 31))
 
@@ -352,7 +149,7 @@ class _Part:
         self.county_id = run.county_id
         self.year = run.year
         self.as_of = run.as_of
-        self.period = _period(policy, run.as_of)
+        self.period = identity_period(policy, run.as_of)
         self.township_ids = [int(k) for k in keys if k.isdigit()]
         self.no_township = CHUNK_NO_TOWNSHIP in keys
         self.roster = CHUNK_ROSTER in keys
@@ -1086,69 +883,3 @@ def _place(places: dict | None, township_name: str, village_name: str) -> tuple[
     if township_id is None:
         return None, None
     return township_id, places["villages"].get((township_id, (village_name or "").strip()))
-
-
-def marked_years(*, county_id: int) -> list[int]:
-    """The years a change marks its people dirty for: those an import triggers a run for (`current_years`), or
-    ANY_YEAR while the county has no policy."""
-    return current_years(county_id=county_id) or [DirtyPerson.ANY_YEAR]
-
-
-def county_mark_dirty(*, county_id: int, years: list[int] | None = None, now=None) -> None:
-    """Mark everyone in the county for the next run of each year (which will be a full run)."""
-    years = years or marked_years(county_id=county_id)
-    now = now or timezone.now()
-    with connection.cursor() as cursor:
-        for year in years:
-            cursor.execute(
-                "INSERT INTO subsidies_dirtycounty (county_id, year, generation, marked_at) VALUES (%s, %s, 1, %s) "
-                "ON CONFLICT (county_id, year) DO UPDATE "
-                "SET generation = subsidies_dirtycounty.generation + 1, marked_at = excluded.marked_at",
-                [county_id, year, now],
-            )
-
-
-# A change of at least this many people, and of at least half the county's register, marks the whole county
-# (one row, and a full run next) instead of a row per person (≈ 15 µs each: 15 s for a first load of a million).
-WHOLE_COUNTY_MIN = 10_000
-
-
-def mark_dirty(cur, *, county_id: int, now, select_ids_sql: str, params: Sequence = (), count: int = 0) -> None:
-    """Mark the people `select_ids_sql` returns dirty in one county, for each year its runs will recompute
-    (`marked_years`), set-based. `count` (how many people that is, when the caller knows) lets
-    a change of most of the county mark the county as a whole.
-
-    People already marked are re-marked by a plain UPDATE (a HOT update each, the row locked until COMMIT as
-    an upsert would), the rest inserted; an upsert of them all costs twice as much per conflicting row.
-    """
-    years = marked_years(county_id=county_id)
-    if count >= WHOLE_COUNTY_MIN:
-        cur.execute("SELECT count(*) FROM enrollment_person WHERE county_id = %s", [county_id])
-        if 2 * count >= cur.fetchone()[0]:
-            county_mark_dirty(county_id=county_id, years=years, now=now)
-            return
-    in_years = " UNION ALL ".join(["SELECT %s AS year"] * len(years))
-    cur.execute(
-        f"UPDATE subsidies_dirtyperson AS m SET marked_at = %s FROM ({select_ids_sql}) x "
-        f"WHERE m.county_id = %s AND m.year IN ({in_years}) AND m.id_number = x.id_number",
-        [now, *params, county_id, *years],
-    )
-    cur.execute(
-        "INSERT INTO subsidies_dirtyperson (county_id, year, id_number, marked_at) "
-        f"SELECT DISTINCT %s, y.year, x.id_number, %s FROM ({select_ids_sql}) x CROSS JOIN ({in_years}) y "
-        "WHERE NOT EXISTS (SELECT 1 FROM subsidies_dirtyperson m "
-        "WHERE m.county_id = %s AND m.year = y.year AND m.id_number = x.id_number)",
-        [county_id, now, *params, *years, county_id],
-    )
-
-
-def dirty_mark(*, county_id: int, id_numbers, years: list[int] | None = None) -> int:
-    """Mark people for the next incremental run of each year (for tests and small changes; set-based)."""
-    ids = sorted(set(id_numbers))
-    years = years or marked_years(county_id=county_id)
-    DirtyPerson.objects.bulk_create(
-        [DirtyPerson(county_id=county_id, year=y, id_number=i) for y in years for i in ids],
-        ignore_conflicts=True,
-        batch_size=1000,
-    )
-    return len(ids)

@@ -1,11 +1,19 @@
-"""Reconciliation listens to committed imports: the people they touched are recomputed by an incremental run."""
+"""Reconciliation listens to imports: the people they change are marked dirty inside the import's transaction,
+and a committed import starts an incremental run of them."""
 
 from django.db import transaction
 from django.dispatch import receiver
 
-from enrollment.signals import import_committed
+from enrollment.signals import import_committed, people_changed
+from subsidies.reconciliation.dirty import mark_dirty
 
 RECONCILED_KINDS = frozenset({"register", "roster", "payments"})
+
+
+@receiver(people_changed, dispatch_uid="subsidies.mark_changed_people_dirty")
+def mark_changed_people_dirty(sender, *, cursor, county_id: int, now, select_ids_sql: str, params, count, **kwargs):
+    # On the import's cursor, in its transaction: the marks commit (or roll back) with the merge.
+    mark_dirty(cursor, county_id=county_id, now=now, select_ids_sql=select_ids_sql, params=params, count=count)
 
 
 @receiver(import_committed, dispatch_uid="subsidies.reconcile_after_import")

@@ -32,11 +32,12 @@ from accounts.exports import record_export
 from accounts.models import Role
 from config.queue import QueueUnavailable
 from subsidies.models import Policy, ReconciliationResult, ReconciliationRun, RunStatus
-from subsidies.reconciliation.engine import ReconciliationError, reconcile_enqueue
+from subsidies.reconciliation.engine import ReconciliationError
 from subsidies.reconciliation.exports import iter_csv, result_rows, write_xlsx
 from subsidies.reconciliation.filters import ResultFilter
 from subsidies.reconciliation.presenter import result_viewer
 from subsidies.reconciliation.tables import ResultTable, RunTable
+from subsidies.tasks import reconcile_enqueue
 
 READERS = (Role.BUREAU, Role.AUDITOR)
 

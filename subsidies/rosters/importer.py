@@ -29,12 +29,12 @@ from django.utils.translation import gettext as _
 from accounts.access import mask_id_number
 from enrollment import idnumbers
 from enrollment.files.readers import FIELD_LABELS, parse_date, text
-from enrollment.imports.pipeline import PREVIEW_ROWS, Importer, ImportError_, Problem, given_fields
+from enrollment.imports.importer import PREVIEW_ROWS, Importer, ImportError_, Problem, given_fields
 from enrollment.imports.staging import Stage, sql_day_before, sql_distinct, sql_greatest
-from enrollment.models import ImportKind, Township, Village
+from enrollment.models import ImportKind
+from enrollment.places.selectors import place_index
 from subsidies.models import Category, Department, Identity, RosterVersion
-from subsidies.reconciliation.engine import mark_dirty
-from subsidies.rosters.labels import EXACT, LabelIndex, PlaceIndex
+from subsidies.rosters.labels import EXACT, LabelIndex
 
 OPEN = "i.county_id = %s AND i.department_id = %s AND i.ended_by_id IS NULL"
 # Roster fields a file may leave out: an unchanged identity then keeps its stored end date or place.
@@ -77,13 +77,6 @@ def category_alias_add(*, category: Category, label: str, user=None) -> bool:
         category._history_user = user
     category.save(update_fields=["aliases"])
     return True
-
-
-def place_index(*, county) -> PlaceIndex:
-    """The county's townships and villages, for matching the names a file writes (built once per import)."""
-    townships = list(Township.objects.filter(county=county).values_list("name", flat=True))
-    villages = list(Village.objects.filter(township__county=county).values_list("township__name", "name"))
-    return PlaceIndex([*((t, None) for t in townships), *villages])
 
 
 def removals_to_confirm(*, removed: int, previous: int, share: Decimal) -> int:
@@ -550,7 +543,7 @@ class RosterImporter(Importer):
                 + (" OR " + sql_distinct("d.i_valid_to", "d.valid_to") if "valid_to" in given else "")
             )
             cur.execute(f"SELECT count(*) FROM ({dirty}) x")
-            mark_dirty(cur, county_id=county, now=now, select_ids_sql=dirty, count=cur.fetchone()[0])
+            self.people_changed(cur, county_id=county, now=now, select_ids_sql=dirty, count=cur.fetchone()[0])
             # 3. Unchanged people: follow the file's name, and its end date and place where it has their columns
             #    (a column the file does not carry keeps what is stored).
             follow = [("name", "i_name", "name")]

@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 
 from enrollment.files.readers import TierChoice, TierError, parse_amount, parse_tier, tiers_fitting
-from enrollment.imports.pipeline import import_file, payment_tiers
+from enrollment.imports.pipeline import import_file
 from enrollment.models import ImportKind, ImportStatus, Payment
 from subsidies.models import DirtyPerson, Tier
+from subsidies.policies.selectors import payment_tiers
 from tests.enrollment.importfiles import person_id, write_csv, write_xlsx
 from tests.subsidies import recon_data as d
 

@@ -29,7 +29,7 @@ def _payments(tmp_path, name, ks):
 
 
 def test_payments_of_most_of_the_county_mark_it_whole_and_a_few_mark_each_payer(tmp_path, monkeypatch):
-    from subsidies.reconciliation import engine as reconcile_module
+    from subsidies.reconciliation import dirty as reconcile_module
     from tests.subsidies import recon_data
 
     monkeypatch.setattr(reconcile_module, "WHOLE_COUNTY_MIN", 4)

@@ -50,7 +50,7 @@ def test_register_gbk_csv_creates_people_places_and_households(tmp_path, county)
 
 
 def test_new_households_are_numbered_in_the_order_the_file_first_names_them(tmp_path, county):
-    # The people then append to the household index as the merge inserts them (enrollment.imports.RegisterImporter).
+    # The people then append to the household index as the merge inserts them (RegisterImporter.commit).
     numbers = ["H9", "H1", "H9", "H5", "H1", "H7", "H5", "H0"]
     rows = [[person_id(k), f"人员{k}", "红湾寺镇", "红湾村", number, ""] for k, number in enumerate(numbers)]
     Household.objects.create(county=county, number="H5")  # already known: not created again
@@ -101,8 +101,8 @@ def test_register_marks_its_people_for_each_current_year(tmp_path, county):
 def test_register_changing_most_of_the_county_marks_it_whole(tmp_path, county, monkeypatch):
     """A first load (or a register mostly new) marks the county once, not each person; the next run is full."""
     from subsidies.models import DirtyCounty, ReconciliationResult
-    from subsidies.reconciliation import engine as reconcile_module
-    from subsidies.reconciliation.engine import reconcile
+    from subsidies.reconciliation import dirty as reconcile_module
+    from subsidies.reconciliation.runs import reconcile
     from tests.subsidies import recon_data
 
     monkeypatch.setattr(reconcile_module, "WHOLE_COUNTY_MIN", 4)

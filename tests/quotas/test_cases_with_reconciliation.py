@@ -8,7 +8,8 @@ from django.core.management import call_command
 from enrollment.models import CaseStatus, FollowUpCase
 from quotas.models import QuotaTable
 from quotas.progress import selectors
-from subsidies.reconciliation.engine import dirty_mark, reconcile
+from subsidies.reconciliation.dirty import dirty_mark
+from subsidies.reconciliation.runs import reconcile
 from tests.subsidies import recon_data as d
 
 pytestmark = pytest.mark.django_db

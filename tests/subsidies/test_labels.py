@@ -1,9 +1,9 @@
-"""Category and place labels as offices write them (subsidies.rosters.labels): pure functions, no database."""
+"""Category labels as offices write them (subsidies.rosters.labels): pure functions, no database."""
 
 import pytest
 
 from subsidies.policies.seeds import SEED_POLICIES
-from subsidies.rosters.labels import LabelIndex, PlaceIndex, township_key
+from subsidies.rosters.labels import LabelIndex
 
 ISSUE_LABELS = ["农村低保一类", "城市低保（全额）", "特困供养人员（集中供养）", "脱贫户", "监测户", "残疾人（一级）"]
 ISSUE_LABELS.append("重点优抚对象（伤残军人）")
@@ -61,28 +61,6 @@ def test_the_closest_categories_are_listed_most_alike_first():
     index = seed_index("500102")
     among = ["dibao", "old_demobilised", "fp_special", "fp_reward"]
     assert index.closest("计生扶助", among=among, n=2) == ["fp_reward", "fp_special"]
-
-
-@pytest.mark.parametrize("written", ["马蹄", "马蹄乡", "马蹄藏族乡", " 马蹄藏族乡 "])
-def test_a_township_written_with_or_without_its_suffix_is_the_one_that_fits(written):
-    places = PlaceIndex([("马蹄藏族乡", None), ("红湾寺镇", None), ("皇城镇", "北极村")])
-    assert places.township(written) == ("马蹄藏族乡", ())
-
-
-def test_a_township_name_two_townships_fit_is_not_guessed():
-    places = PlaceIndex([("城关镇", None), ("城关街道", None)])
-    assert places.township("城关") == (None, ("城关街道", "城关镇"))
-    assert places.township("城关镇") == ("城关镇", ())
-
-
-def test_villages_are_found_within_their_township():
-    places = PlaceIndex([("皇城镇", "北极村"), ("皇城镇", "城关村"), ("皇城镇", "城关社区"), ("康乐镇", "北极村")])
-    assert places.village("皇城镇", "北极") == ("北极村", ())
-    assert places.village("皇城镇", "北极村委会") == ("北极村", ())
-    assert places.village("皇城镇", "城关") == (None, ("城关村", "城关社区"))
-    assert places.village("皇城镇", "城关社区") == ("城关社区", ())
-    assert township_key("白银蒙古族乡") == "白银"
-    assert township_key("黄家坝土家族苗族乡") == "黄家坝"
 
 
 # Labels the notices themselves use for their categories, elsewhere in their text than the table.

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from subsidies.models import DirtyPerson, Fund, ReconciliationResult, ReconciliationRun
-from subsidies.reconciliation.engine import dirty_mark, reconcile
+from subsidies.reconciliation.dirty import dirty_mark
+from subsidies.reconciliation.runs import reconcile
 from tests.subsidies import recon_data as d
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 
 from subsidies.models import Policy, ReconciliationResult
-from subsidies.reconciliation.engine import _Part, reconcile
+from subsidies.reconciliation.engine import _Part
+from subsidies.reconciliation.runs import reconcile
 from tests.subsidies import recon_data as d
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from accounts.models import Role
 from accounts.services import staff_user_create
 from subsidies.models import Department, ReconciliationResult, ReconciliationRun, RunStatus
-from subsidies.reconciliation.engine import reconcile
+from subsidies.reconciliation.runs import reconcile
 from tests.pages import facts, tables
 from tests.subsidies import recon_data as d
 

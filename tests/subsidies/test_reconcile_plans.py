@@ -9,7 +9,8 @@ from django.db import connection
 from enrollment.models import Household, Payment, Person
 from subsidies.models import Category, Identity, ReconciliationResult, RosterVersion
 from subsidies.reconciliation import engine as recon
-from subsidies.reconciliation.engine import dirty_mark, reconcile
+from subsidies.reconciliation.dirty import dirty_mark
+from subsidies.reconciliation.runs import reconcile
 from tests.plan_guard import recorded_plans
 from tests.subsidies import recon_data as d
 

@@ -9,8 +9,10 @@ import pytest
 from enrollment.imports.pipeline import import_file
 from enrollment.models import ImportKind, ImportStatus
 from subsidies.models import ReconciliationResult, TransferLine
-from subsidies.reconciliation.engine import _Part, dirty_mark, reconcile
+from subsidies.reconciliation.dirty import dirty_mark
+from subsidies.reconciliation.engine import _Part
 from subsidies.reconciliation.rules import Paid
+from subsidies.reconciliation.runs import reconcile
 from subsidies.transfers.services import batch_approve, batch_build, batch_check
 from tests.enrollment.importfiles import write_csv, write_xlsx
 from tests.subsidies import recon_data as d

@@ -15,7 +15,9 @@ from django.db import transaction
 from enrollment.models import ImportJob
 from enrollment.signals import import_committed
 from subsidies.models import DirtyPerson, Identity, ReconciliationResult, ReconciliationRun, RunStatus
-from subsidies.reconciliation.engine import dirty_mark, reconcile, reconcile_enqueue
+from subsidies.reconciliation.dirty import dirty_mark
+from subsidies.reconciliation.runs import reconcile
+from subsidies.tasks import reconcile_enqueue
 from tests.conftest import running_worker
 from tests.subsidies import recon_data as d
 
@@ -395,7 +397,7 @@ def test_an_import_reaches_every_current_year(django_capture_on_commit_callbacks
     import recomputes its people in both, not only in the first year's run (which used to take every mark)."""
     from django.utils import timezone
 
-    from subsidies.reconciliation.engine import current_years
+    from subsidies.reconciliation.dirty import current_years
 
     year = timezone.localdate().year
     this = d.sunan_for(year)
@@ -420,14 +422,9 @@ def test_an_import_reaches_every_current_year(django_capture_on_commit_callbacks
 def test_a_whole_county_mark_is_taken_only_by_a_run_that_saw_it(monkeypatch):
     """The mark makes the next run full; renewed while that run works, it stays for the next; a failed run leaves it."""
     from subsidies.models import DirtyCounty
-    from subsidies.reconciliation.engine import (
-        chunk_groups,
-        county_mark_dirty,
-        run_chunk,
-        run_fail,
-        run_finish,
-        run_start,
-    )
+    from subsidies.reconciliation.dirty import county_mark_dirty
+    from subsidies.reconciliation.engine import run_chunk
+    from subsidies.reconciliation.runs import chunk_groups, run_fail, run_finish, run_start
 
     policy = d.sunan_2024()
     people = mixed_county(policy, n=30)

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from subsidies.models import ReconciliationResult, TransferLine
-from subsidies.reconciliation.engine import dirty_mark, reconcile
+from subsidies.reconciliation.dirty import dirty_mark
+from subsidies.reconciliation.runs import reconcile
 from subsidies.transfers.services import batch_approve, batch_build, batch_check
 from tests.subsidies import recon_data as d
 from tests.subsidies.transfers_helpers import staff

@@ -1,4 +1,4 @@
-from enrollment.management.commands._importbase import ImportCommand
+from enrollment.imports.commands import ImportCommand
 from enrollment.models import ImportKind
 
 

@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from enrollment.management.commands._importbase import ImportCommand
+from enrollment.imports.commands import ImportCommand
 from enrollment.models import ImportKind
 from subsidies.models import Department
 

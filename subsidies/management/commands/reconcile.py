@@ -4,7 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from enrollment.management.county import add_county_argument, county_from_option
-from subsidies.reconciliation.engine import ReconciliationError, current_years, reconcile
+from subsidies.reconciliation.dirty import current_years
+from subsidies.reconciliation.engine import ReconciliationError
+from subsidies.reconciliation.runs import reconcile
 
 
 class Command(BaseCommand):
