@@ -1,7 +1,7 @@
 """The set-based reconciliation service (SPEC §6): every person of a county and benefit year, as of a date.
 
 A run is split into parts by township (`chunk_keys`): each part loads its people's inputs in a handful of bulk
-queries, computes each outcome in Python with the pure rules (`reconcile_rules.outcome_for`), and writes the
+queries, computes each outcome in Python with the pure rules (`rules.outcome_for`), and writes the
 results set-based — on PostgreSQL COPY into a temporary table and one INSERT … ON CONFLICT that touches only rows
 that really changed; on SQLite a diff in Python and `bulk_create(update_conflicts=True)`. Parts are independent, so
 a Celery chord runs them on any number of workers with identical results; `reconcile()` runs them inline.
@@ -13,7 +13,8 @@ runs of this year and of next year, both triggered during a campaign, each find 
 everyone and drops results of people who are no longer in the register or on any roster. Locked results (in an
 approved transfer batch) keep their category, fund, subsidy and top-up.
 
-The run lifecycle (start, finish, fail) is `runs.py`, the dirty marks `dirty.py`, enqueueing `subsidies/tasks.py`.
+Here: a part's computation (`run_chunk`, `_Part`). It loads with `loading.py`, writes with `writing.py` (COPY);
+the run lifecycle (start, finish, fail) is `runs.py`, the dirty marks `dirty.py`, enqueueing `subsidies/tasks.py`.
 """
 
 # SQL here is assembled only from constant fragments and placeholders; every value is a parameter.
@@ -24,57 +25,29 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Least
-from django.utils import timezone
 
 from enrollment import idnumbers
 from enrollment.models import Township, Village
-from subsidies.models import DirtyPerson, ReconciliationResult, ReconciliationRun, RunStatus
+from subsidies.models import ReconciliationRun, RunStatus
 from subsidies.policies.rules import PolicyRules, standard_for
 from subsidies.reconciliation import rules as rr
+from subsidies.reconciliation.loading import InputLoader, _Inputs
+from subsidies.reconciliation.writing import RESULT_COLUMNS, ResultWriter
 
 logger = logging.getLogger(__name__)
 
 CHUNK_NO_TOWNSHIP = "none"  # register people without a township
 CHUNK_ROSTER = "roster"  # roster people missing from the register
-FEN = Decimal("0.01")
 # work_mem of a part's transaction (sorts and hashes of a township's rows in memory). No plan depends on it: the
 # plan guards (tests/subsidies/test_reconcile_plans.py) check every statement at 64 kB.
 PART_WORK_MEM = "128MB"
 ZERO = Decimal("0.00")
-
-# Columns written for each result, in COPY order.
-RESULT_COLUMNS = (
-    "id_number",
-    "name",
-    "township_id",
-    "village_id",
-    "reference_date",
-    "tier",
-    "category_id",
-    "department_id",
-    "fund_id",
-    "subsidy",
-    "personal_due",
-    "paid",
-    "paid_on",
-    "enrolled_on",
-    "status",
-    "topup",
-    "topup_month",
-    "benefit_start",
-    "flags",
-)
-# What an approved transfer batch fixed: never overwritten on a locked row (SPEC §6.6).
-LOCKED_COLUMNS = ("category_id", "department_id", "fund_id", "subsidy", "topup", "topup_month")
-UPDATE_FIELDS = tuple(c.removesuffix("_id") for c in RESULT_COLUMNS if c != "id_number")
-FREE_COLUMNS = tuple(c for c in RESULT_COLUMNS if c not in LOCKED_COLUMNS and c != "id_number")
 
 
 class ReconciliationError(Exception):
@@ -100,14 +73,6 @@ def identity_period(policy: PolicyRules, as_of: date) -> tuple[date, date]:
 
 
 # --- one part ----------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Inputs:
-    persons: dict[str, tuple] = field(default_factory=dict)
-    paid: dict[str, rr.Paid] = field(default_factory=dict)
-    identities: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
-    locked: dict[str, rr.Locked] = field(default_factory=dict)
 
 
 def run_chunk(*, run_id: int, keys: list[str]) -> int:
@@ -140,7 +105,7 @@ def run_chunk(*, run_id: int, keys: list[str]) -> int:
     return recomputed
 
 
-class _Part:
+class _Part(InputLoader, ResultWriter):
     """The people of some townships (or the roster-only people), their inputs, their outcomes, their rows."""
 
     def __init__(self, *, run: ReconciliationRun, policy: PolicyRules, keys: list[str]):
@@ -355,196 +320,6 @@ class _Part:
         return {row[0] for row in self.cursor.fetchall()}
 
     # --- temporary tables ---------------------------------------------------------------------------------------
-
-    def _create_temp_tables(self) -> None:
-        c = self.cursor
-        c.execute("DROP TABLE IF EXISTS recon_ids")
-        c.execute("DROP TABLE IF EXISTS recon_extra")
-        c.execute("CREATE TEMPORARY TABLE recon_ids (id_number varchar(18) PRIMARY KEY)")
-        c.execute("CREATE TEMPORARY TABLE recon_extra (id_number varchar(18) PRIMARY KEY)")
-        if self.postgres:
-            # What this part computed (`write` false: another part's household member, for the household flag).
-            c.execute("DROP TABLE IF EXISTS recon_out")
-            c.execute(
-                "CREATE TEMPORARY TABLE recon_out AS SELECT "
-                + ", ".join(RESULT_COLUMNS)
-                + " FROM subsidies_reconciliationresult WITH NO DATA"
-            )
-            c.execute("ALTER TABLE recon_out ADD COLUMN write boolean NOT NULL DEFAULT true")
-
-    def _drop_temp_tables(self) -> None:
-        self.cursor.execute("DROP TABLE IF EXISTS recon_ids")
-        self.cursor.execute("DROP TABLE IF EXISTS recon_extra")
-        if self.postgres:
-            for table in ("recon_out", "recon_standard", "recon_benefit"):
-                self.cursor.execute(f"DROP TABLE IF EXISTS {table}")
-
-    def _fill_ids(self, table: str, ids) -> None:
-        ids = sorted(set(ids))
-        if not ids:
-            return
-        if self.postgres:
-            with self.cursor.cursor.copy(f"COPY {table} (id_number) FROM STDIN") as copy:
-                for id_number in ids:
-                    copy.write_row((id_number,))
-            # Without statistics the planner takes a handful of dirty IDs for thousands and scans whole tables.
-            self.cursor.execute(f"ANALYZE {table}")
-        else:
-            self.cursor.executemany(f"INSERT INTO {table} (id_number) VALUES (%s)", [(i,) for i in ids])
-
-    # --- which people ----------------------------------------------------------------------------------------
-
-    def _take_dirty(self) -> list[str]:
-        """Delete and return this part's dirty marks (a mark made after this point is left for the next run)."""
-        person_sql, person_params = self._person_filter()
-        clauses, params = [], []
-        if self.township_ids or self.no_township:
-            clauses.append(f"id_number IN (SELECT id_number FROM enrollment_person WHERE {person_sql})")
-            params += person_params
-        if self.roster:
-            clauses.append(
-                "NOT EXISTS (SELECT 1 FROM enrollment_person p"
-                " WHERE p.county_id = %s AND p.id_number = subsidies_dirtyperson.id_number)"
-            )
-            params.append(self.county_id)
-        if not clauses:
-            return []
-        self.cursor.execute(
-            "DELETE FROM subsidies_dirtyperson WHERE county_id = %s AND year IN (%s, %s) "
-            f"AND ({' OR '.join(clauses)}) RETURNING id_number",
-            [self.county_id, self.year, DirtyPerson.ANY_YEAR, *params],
-        )
-        return sorted({row[0] for row in self.cursor.fetchall()})
-
-    def _full_ids_sql(self) -> tuple[str, list]:
-        person_sql, person_params = self._person_filter()
-        sql = f"SELECT id_number FROM enrollment_person WHERE {person_sql}"
-        params = list(person_params)
-        if self.roster:
-            roster_sql, roster_params = self._roster_only_sql()
-            sql = f"{sql} UNION {roster_sql}"
-            params += roster_params
-        return sql, params
-
-    def _fill_household_extras(self, ids_sql: str, ids_params: list) -> int:
-        """Members of this part's households who are not in it (into recon_extra): their statuses decide the
-        household flag. Returns how many."""
-        if self.run.full:
-            outside, outside_params = self._township_clause("m.")
-            where, params = self._person_filter()
-            self.cursor.execute(
-                f"""
-                INSERT INTO recon_extra (id_number)
-                SELECT m.id_number FROM enrollment_person m
-                WHERE m.county_id = %s AND NOT COALESCE({outside}, false)
-                  AND m.household_id IN (SELECT household_id FROM enrollment_person
-                                         WHERE {where} AND household_id IS NOT NULL)
-                """,
-                [self.county_id, *outside_params, *params],
-            )
-        else:
-            self.cursor.execute(
-                f"""
-                INSERT INTO recon_extra (id_number)
-                SELECT m.id_number FROM enrollment_person m
-                WHERE m.county_id = %s
-                  AND m.household_id IN (SELECT household_id FROM enrollment_person
-                                         WHERE county_id = %s AND household_id IS NOT NULL AND id_number IN ({ids_sql}))
-                  AND NOT EXISTS (SELECT 1 FROM ({ids_sql}) x WHERE x.id_number = m.id_number)
-                """,
-                [self.county_id, self.county_id, *ids_params, *ids_params],
-            )
-        found = max(self.cursor.rowcount, 0)
-        if self.postgres and found:
-            self.cursor.execute("ANALYZE recon_extra")
-        return found
-
-    # --- loading --------------------------------------------------------------------------------------------
-
-    def _load(self, ids_sql: str, ids_params: list, persons_filter: tuple[str, list] | None = None) -> _Inputs:
-        """Persons, payments (aggregated per ID), identities and locked results of the people `ids_sql` selects.
-
-        `persons_filter`: the register people of `ids_sql` selected directly (a full run's townships).
-        """
-        c = self.cursor
-        to_date = _identity if self.postgres else _parse_date
-        to_money = _identity if self.postgres else _parse_money
-        inputs = _Inputs()
-        if persons_filter is not None:
-            where, where_params = persons_filter
-        else:
-            where, where_params = f"county_id = %s AND id_number IN ({ids_sql})", [self.county_id, *ids_params]
-        c.execute(
-            "SELECT id_number, name, township_id, village_id, household_id, is_student, id_warning, birth_date "
-            f"FROM enrollment_person WHERE {where}",
-            where_params,
-        )
-        for row in c.fetchall():
-            inputs.persons[row[0]] = (row[1], row[2], row[3], row[4], bool(row[5]), row[6], to_date(row[7]))
-
-        pay_where = "county_id = %s AND year = %s AND paid_on <= %s"
-        pay_params = [self.county_id, self.year, self.as_of]
-        c.execute(
-            f"SELECT id_number, COUNT(*), MIN(paid_on), MAX(tier), MAX(amount) FROM enrollment_payment "
-            f"WHERE {pay_where} AND id_number IN ({ids_sql}) GROUP BY id_number",
-            [*pay_params, *ids_params],
-        )
-        several = []
-        for id_number, n, first_on, tier, amount in c.fetchall():
-            if n == 1:
-                inputs.paid[id_number] = rr.Paid(payments=((to_date(first_on), to_money(amount)),), tier=tier)
-            else:
-                several.append(id_number)
-                inputs.paid[id_number] = rr.Paid(payments=(), tier=tier)
-        if several:
-            # Everyone with several payments (a refund is one) in one statement: their rows in date order.
-            details = defaultdict(list)
-            c.execute(
-                f"SELECT id_number, paid_on, amount FROM enrollment_payment WHERE {pay_where} "
-                f"AND id_number IN (SELECT id_number FROM enrollment_payment WHERE {pay_where} "
-                f"AND id_number IN ({ids_sql}) GROUP BY id_number HAVING COUNT(*) > 1)",
-                [*pay_params, *pay_params, *ids_params],
-            )
-            for id_number, paid_on, amount in c.fetchall():
-                details[id_number].append((to_date(paid_on), to_money(amount)))
-            for id_number, rows in details.items():
-                inputs.paid[id_number] = rr.Paid(payments=tuple(sorted(rows)), tier=inputs.paid[id_number].tier)
-
-        start, end = self.period
-        c.execute(
-            "SELECT id_number, category_id, department_id, valid_from, valid_to, name, township_name, village_name "
-            "FROM subsidies_identity WHERE county_id = %s AND valid_from <= %s "
-            f"AND (valid_to IS NULL OR valid_to >= %s) AND id_number IN ({ids_sql})",
-            [self.county_id, end, start, *ids_params],
-        )
-        for id_number, cat, dept, vf, vt, name, township, village in c.fetchall():
-            inputs.identities[id_number].append(
-                (rr.Held(cat, dept, to_date(vf), to_date(vt) if vt is not None else None), name, township, village)
-            )
-
-        c.execute(
-            "SELECT id_number, category_id, department_id, fund_id, subsidy, topup, topup_month, enrolled_on "
-            "FROM subsidies_reconciliationresult WHERE county_id = %s AND year = %s AND locked "
-            f"AND id_number IN ({ids_sql})",
-            [self.county_id, self.year, *ids_params],
-        )
-        for id_number, cat, dept, fund, subsidy, topup, month, enrolled_on in c.fetchall():
-            inputs.locked[id_number] = rr.Locked(
-                cat,
-                dept,
-                fund,
-                to_money(subsidy),
-                to_money(topup),
-                to_date(month) if month is not None else None,
-                to_date(enrolled_on) if enrolled_on is not None else None,
-            )
-        return inputs
-
-    # --- computing -------------------------------------------------------------------------------------------
-
-    # Set to False to send everyone through `outcome_for` (the tests compare both ways).
-    fast_path = True
-
     def _compute(
         self, inputs: _Inputs, write_ids: set[str], *, extra_ids: set[str], households_in_python: bool
     ) -> list[tuple]:
@@ -673,137 +448,8 @@ class _Part:
 
     # --- writing ---------------------------------------------------------------------------------------------
 
-    def _write(self, rows: list[tuple], *, households_in_sql: bool) -> int:
-        if self.postgres:
-            return self._write_postgres(rows, households_in_sql=households_in_sql)
-        return self._write_generic([row[:-1] for row in rows if row[-1]])
-
-    def _write_postgres(self, rows: list[tuple], *, households_in_sql: bool) -> int:
-        """COPY the Python outcomes next to the SQL ones, flag households, drop rows equal to the stored ones,
-        upsert the rest."""
-        c = self.cursor
-        with c.cursor.copy(f"COPY recon_out ({', '.join(RESULT_COLUMNS)}, write) FROM STDIN") as copy:
-            text = {None: _NULL}
-            for start in range(0, len(rows), 20000):
-                copy.write("".join([_copy_line(row, text) for row in rows[start : start + 20000]]))
-        if households_in_sql:
-            enrolled = "('enrolled', 'proxy_enrolled')"
-            c.execute(
-                f"""
-                UPDATE recon_out o
-                SET flags = CASE WHEN o.flags = '' THEN ';household_partial;'
-                                 WHEN o.flags LIKE '%%;after_deadline;'
-                                 THEN replace(o.flags, ';after_deadline;', ';household_partial;after_deadline;')
-                                 ELSE o.flags || 'household_partial;' END
-                FROM enrollment_person p
-                WHERE p.county_id = %s AND p.id_number = o.id_number
-                  AND p.household_id IN (
-                      SELECT m.household_id FROM recon_out x
-                      JOIN enrollment_person m ON m.county_id = %s AND m.id_number = x.id_number
-                      WHERE m.household_id IS NOT NULL
-                      GROUP BY m.household_id
-                      HAVING bool_or(x.status IN {enrolled}) AND bool_or(x.status NOT IN {enrolled}))
-                """,
-                [self.county_id, self.county_id],
-            )
-        c.execute("DELETE FROM recon_out WHERE NOT write")
-        free = ", ".join(f"r.{col}" for col in FREE_COLUMNS)
-        free_new = ", ".join(f"o.{col}" for col in FREE_COLUMNS)
-        held = ", ".join(f"r.{col}" for col in LOCKED_COLUMNS)
-        held_new = ", ".join(f"o.{col}" for col in LOCKED_COLUMNS)
-        # Reading is cheap, writing is not: rows equal to what is stored leave the table untouched (no new row
-        # version, no lock, no WAL), so a run that changes nothing writes nothing.
-        # A full run's part compares with the stored rows of its own townships (what the township index finds);
-        # someone who moved township looks new here and is settled by the upsert below.
-        scope, scope_params = "", []
-        if self.run.full and not self.roster:
-            clause, scope_params = self._township_clause("r.")
-            scope = f" AND {clause}"
-        c.execute(
-            f"""
-            DELETE FROM recon_out o USING subsidies_reconciliationresult r
-            WHERE r.county_id = %s AND r.year = %s AND r.id_number = o.id_number{scope}
-              AND ({free}) IS NOT DISTINCT FROM ({free_new})
-              AND (r.locked OR ({held}) IS NOT DISTINCT FROM ({held_new}))
-            """,
-            [self.county_id, self.year, *scope_params],
-        )
-        columns = ", ".join(RESULT_COLUMNS)
-        sets = [f"{col} = EXCLUDED.{col}" for col in FREE_COLUMNS]
-        sets += [f"{col} = CASE WHEN r.locked THEN r.{col} ELSE EXCLUDED.{col} END" for col in LOCKED_COLUMNS]
-        excluded = ", ".join(f"EXCLUDED.{col}" for col in FREE_COLUMNS)
-        held_excluded = ", ".join(f"EXCLUDED.{col}" for col in LOCKED_COLUMNS)
-        c.execute(
-            f"""
-            INSERT INTO subsidies_reconciliationresult AS r
-                (county_id, year, {columns}, locked, run_id, updated_at)
-            SELECT %s, %s, {columns}, false, %s, now() FROM recon_out
-            ON CONFLICT (county_id, year, id_number) DO UPDATE SET
-                {", ".join(sets)}, run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at
-            WHERE ({free}) IS DISTINCT FROM ({excluded})
-               OR (NOT r.locked AND ({held}) IS DISTINCT FROM ({held_excluded}))
-            """,
-            [self.county_id, self.year, self.run.pk],
-        )
-        return c.rowcount
-
-    def _write_generic(self, rows: list[tuple]) -> int:
-        """SQLite (and any other database): compare with the stored rows, upsert only what changed."""
-        existing = {}
-        ids = [row[0] for row in rows]
-        fields = ["locked", *RESULT_COLUMNS]
-        for i in range(0, len(ids), 500):
-            qs = ReconciliationResult.objects.filter(
-                county_id=self.county_id, year=self.year, id_number__in=ids[i : i + 500]
-            )
-            for values in qs.values_list(*fields):
-                existing[values[1]] = values
-        changed = []
-        now = timezone.now()
-        for row in rows:
-            old = existing.get(row[0])
-            values = dict(zip(RESULT_COLUMNS, row, strict=True))
-            if old is not None:
-                stored = dict(zip(fields, old, strict=True))
-                if stored["locked"]:
-                    for col in LOCKED_COLUMNS:
-                        values[col] = stored[col]
-                if all(_same(stored[col], values[col]) for col in RESULT_COLUMNS):
-                    continue
-            changed.append(
-                ReconciliationResult(
-                    county_id=self.county_id,
-                    year=self.year,
-                    locked=bool(old and old[0]),
-                    run_id=self.run.pk,
-                    updated_at=now,
-                    **values,
-                )
-            )
-        if changed:
-            ReconciliationResult.objects.bulk_create(
-                changed,
-                batch_size=500,
-                update_conflicts=True,
-                unique_fields=["county", "year", "id_number"],
-                update_fields=[*UPDATE_FIELDS, "run", "updated_at"],
-            )
-        return len(changed)
-
-    def _delete_results(self, ids: set[str]) -> int:
-        """Results of dirty people now neither in the register nor on a roster (unless locked)."""
-        if not ids:
-            return 0
-        return ReconciliationResult.objects.filter(
-            county_id=self.county_id, year=self.year, id_number__in=sorted(ids), locked=False
-        ).delete()[0]
-
 
 # --- helpers -----------------------------------------------------------------------------------------------------
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_NULL = "\\N"
 
 
 def _not_done_in_sql(table: str) -> str:
@@ -814,55 +460,6 @@ def _not_done_in_sql(table: str) -> str:
 
 def _nothing_done_in_sql(table: str) -> str:
     return ""
-
-
-def _copy_line(row: tuple, text: dict) -> str:
-    """One result row in PostgreSQL's COPY text format (RESULT_COLUMNS, then `write`). Only the name is free text.
-
-    `text` caches the text of dates and amounts: a county has a few hundred distinct ones and a million rows.
-    """
-    (number, name, township, village, ref, tier, cat, dept, fund, subsidy, due, paid, paid_on, enrolled_on, status,
-     topup, month, start, flags, write) = row  # fmt: skip
-    if not name.isprintable() or "\\" in name:
-        name = name.translate(_COPY_ESCAPES)
-    values = []
-    for value in (ref, subsidy, due, paid, paid_on, enrolled_on, topup, month, start):
-        shown = text.get(value)
-        if shown is None:
-            shown = text[value] = _NULL if value is None else str(value)
-        values.append(shown)
-    ref, subsidy, due, paid, paid_on, enrolled_on, topup, month, start = values
-    n = _NULL
-    return (
-        f"{number}\t{name}\t{n if township is None else township}\t{n if village is None else village}\t{ref}\t"
-        f"{tier}\t{n if cat is None else cat}\t{n if dept is None else dept}\t{n if fund is None else fund}\t"
-        f"{subsidy}\t{due}\t{paid}\t{paid_on}\t{enrolled_on}\t{status}\t{topup}\t{month}\t{start}\t{flags}\t"
-        f"{'t' if write else 'f'}\n"
-    )
-
-
-def _identity(value):
-    return value
-
-
-def _parse_date(value):
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _parse_money(value):
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return value.quantize(FEN)
-    return Decimal(str(value)).quantize(FEN)
-
-
-def _same(old, new) -> bool:
-    if isinstance(old, Decimal) or isinstance(new, Decimal):
-        return old is not None and new is not None and Decimal(old).quantize(FEN) == Decimal(new).quantize(FEN)
-    return old == new
 
 
 def _name_differs(roster_name: str, register_name: str) -> bool:
