@@ -13,7 +13,8 @@ class SubsidiesConfig(AppConfig):
         from subsidies.policies import services  # noqa: F401  (signal receivers that keep policy snapshots fresh)
         from subsidies.policies.selectors import payment_tiers
         from subsidies.reconciliation import receivers  # noqa: F401  (dirty marks and runs after imports)
-        from subsidies.rosters.importer import RosterImporter, category_alias_add  # and the category delete guard
+        from subsidies.rosters.importer import RosterImporter  # and the category delete guard
+        from subsidies.rosters.services import category_alias_add
 
         # enrollment imports nothing of ours: the roster kind and the policy tiers a payment file is checked
         # against are handed to its registry here.

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Max, ProtectedError
 from django.db.models.signals import pre_delete
@@ -34,7 +32,9 @@ from enrollment.imports.staging import Stage, sql_day_before, sql_distinct, sql_
 from enrollment.models import ImportKind
 from enrollment.places.selectors import place_index
 from subsidies.models import Category, Department, Identity, RosterVersion
-from subsidies.rosters.labels import EXACT, LabelIndex
+from subsidies.rosters.labels import EXACT
+from subsidies.rosters.removals import removal_share, removals_message, removals_to_confirm
+from subsidies.rosters.services import category_labels
 
 OPEN = "i.county_id = %s AND i.department_id = %s AND i.ended_by_id IS NULL"
 # Roster fields a file may leave out: an unchanged identity then keeps its stored end date or place.
@@ -47,71 +47,6 @@ _MEMO_MAX = 10_000
 def _memo_key(value):
     """A dict key that tells 1, 1.0 and True apart (they are judged differently as cells)."""
     return value if value.__class__ is str else (value.__class__, value)
-
-
-def category_labels(*, county_id: int) -> tuple[LabelIndex, dict[int, tuple[int, str]]]:
-    """The county's categories as a LabelIndex over their name, code and aliases, and id → (department, name)."""
-    categories = list(Category.objects.filter(county_id=county_id).order_by("pk"))
-    index = LabelIndex((cat.pk, [cat.name, cat.code, *(cat.aliases or [])]) for cat in categories)
-    return index, {cat.pk: (cat.department_id, cat.name) for cat in categories}
-
-
-def category_alias_add(*, category: Category, label: str, user=None) -> bool:
-    """Add `label` to the category's other labels (a save, so the audit trail keeps who and when); False when
-    the category already has it. A label another category of the county already carries is refused."""
-    label = text(label)[:100]
-    if not label:
-        raise ImportError_(_("The label is empty."))
-    index, category_of = category_labels(county_id=category.county_id)
-    exact = index.match(label)
-    if exact.stage == 0 and exact.ids:
-        if category.pk in exact.ids:
-            return False
-        raise ImportError_(
-            _("“%(label)s” is already a label of the category “%(category)s”.")
-            % {"label": label, "category": category_of[exact.ids[0]][1]}
-        )
-    category.aliases = [*(category.aliases or []), label]
-    category._change_reason = _("Label “%(label)s” added from an import's error page") % {"label": label}
-    if user is not None and getattr(user, "is_authenticated", False):
-        category._history_user = user
-    category.save(update_fields=["aliases"])
-    return True
-
-
-def removals_to_confirm(*, removed: int, previous: int, share: Decimal) -> int:
-    """The number of removals the user must confirm by name: `removed` when it is more than `share` of the
-    `previous` version's people, else 0 (a first version, or one that removes few, needs no confirmation)."""
-    if previous <= 0 or removed <= 0:
-        return 0
-    return removed if Decimal(removed) > Decimal(previous) * share else 0
-
-
-def removal_share() -> Decimal:
-    """ROSTER_REMOVAL_CONFIRM_SHARE: the share of the previous version's people (0.2 = 20 %)."""
-    return Decimal(str(getattr(settings, "ROSTER_REMOVAL_CONFIRM_SHARE", "0.2")))
-
-
-def _percent(share: Decimal) -> str:
-    return f"{(share * 100).normalize():f}"
-
-
-def removals_message(*, removed: int, previous: int, confirmed: int | None) -> str | None:
-    """Why a version removing `removed` of `previous` people may not be committed with `confirmed`; None: it may.
-
-    Over the share, the number confirmed must be the number removed; a number given anyway must be right too.
-    """
-    if removals_to_confirm(removed=removed, previous=previous, share=removal_share()) and confirmed != removed:
-        return _(
-            "This version would remove %(removed)s of the %(previous)s people on the previous version (more than "
-            "%(share)s%%): check the file, then confirm that %(removed)s people are to be removed."
-        ) % {"removed": removed, "previous": previous, "share": _percent(removal_share())}
-    if confirmed is not None and confirmed != removed:
-        return _("This version would remove %(removed)s people, not %(confirmed)s.") % {
-            "removed": removed,
-            "confirmed": confirmed,
-        }
-    return None
 
 
 class RosterImporter(Importer):

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from subsidies.rosters.importer import removals_to_confirm
+from subsidies.rosters.removals import removals_to_confirm
 
 
 @pytest.mark.parametrize(
