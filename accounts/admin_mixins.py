@@ -24,7 +24,7 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.manager import HistoryManager
 
-from accounts.access import profile_of
+from accounts.access import profile_of, scope_of, visibility_rule
 from accounts.models import Role
 from enrollment.models import County
 
@@ -85,7 +85,9 @@ def _staff_role(request) -> str | None:
 def scope_to_county(request, qs: QuerySet, lookup: str | None = None) -> QuerySet:
     """`qs` limited to the request user's county: all of it for a superuser, nothing for a non-admin user.
 
-    `lookup` is the path to the county (found with `county_lookup_for` when None); a model with none is shared.
+    `lookup` is the path to the county; when None, the rule the model's concept registered (the one its site
+    pages use, accounts.access.visibility_register), else the path `county_lookup_for` finds; a model with none is
+    shared.
     """
     role = _staff_role(request)
     if role == "superuser":
@@ -93,6 +95,9 @@ def scope_to_county(request, qs: QuerySet, lookup: str | None = None) -> QuerySe
     if role is None:
         return qs.none()
     if lookup is None:
+        rule = visibility_rule(qs.model)
+        if rule is not None:
+            return rule(qs, scope_of(request.user))
         lookup = county_lookup_for(qs.model)
     if not lookup:
         return qs

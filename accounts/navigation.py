@@ -2,7 +2,7 @@
 
 An entry names the URL patterns that may serve it, in order of preference; the first that resolves is
 used, and an entry whose pages do not exist (yet) is simply not shown. Where the target view declares
-`allowed_roles` (RoleRequiredMixin), that is honoured too, so the menu never offers a page that would
+`allowed_roles` (set by `roles_required` or `RoleRequiredMixin`), that is honoured too, so the menu never offers a page that would
 answer 403.
 """
 
