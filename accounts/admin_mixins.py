@@ -24,7 +24,7 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.manager import HistoryManager
 
-from accounts.access import profile_of, scope_of, visibility_rule
+from accounts.access import scope_of, visibility_rule
 from accounts.models import Role
 from enrollment.models import County
 
@@ -76,10 +76,8 @@ def _staff_role(request) -> str | None:
         return None
     if user.is_superuser:
         return "superuser"
-    profile = profile_of(user)
-    if profile is None or profile.role not in (Role.BUREAU, Role.AUDITOR):
-        return None
-    return profile.role
+    scope = scope_of(user)
+    return scope.role if scope.county_wide else None
 
 
 def scope_to_county(request, qs: QuerySet, lookup: str | None = None) -> QuerySet:
@@ -101,7 +99,7 @@ def scope_to_county(request, qs: QuerySet, lookup: str | None = None) -> QuerySe
         lookup = county_lookup_for(qs.model)
     if not lookup:
         return qs
-    return qs.filter(**{lookup: profile_of(request.user).county_id})
+    return qs.filter(**{lookup: scope_of(request.user).county_id})
 
 
 class CountyRelatedListFilter(admin.RelatedFieldListFilter):
@@ -244,8 +242,7 @@ class ScopedAdminSite(admin.AdminSite):
             return False
         if user.is_superuser:
             return True
-        profile = profile_of(user)
-        return profile is not None and profile.role in (Role.BUREAU, Role.AUDITOR)
+        return scope_of(user).county_wide
 
     def register(self, model_or_iterable, admin_class=None, **options):
         models = [model_or_iterable] if isinstance(model_or_iterable, type) else list(model_or_iterable)

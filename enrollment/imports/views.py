@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
-from accounts.access import can_write, profile_of, roles_required, scope_of
+from accounts.access import can_write, county_of, profile_of, roles_required, scope_of
 from accounts.exports import record_export
 from accounts.models import Role
 from config.queue import QueueUnavailable, send_on_commit
@@ -39,11 +39,6 @@ WRITERS = (Role.BUREAU, Role.DEPARTMENT)
 RUNNING = (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.COMMITTING)
 
 
-def _county(user):
-    """The user's county object (None without one: the guards already refuse such users)."""
-    return profile_of(user).county if scope_of(user).county_id is not None else None
-
-
 @roles_required(*READERS)
 def import_list(request):
     table = ImportJobTable(import_jobs_visible_to(request.user))
@@ -57,9 +52,7 @@ def _job_stopped(job_id: int, message: str) -> None:
 
 @roles_required(*WRITERS)
 def import_upload(request):
-    county = _county(request.user)
-    if county is None:
-        raise Http404
+    county = county_of(request.user)
     form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -262,7 +255,7 @@ def import_template(request, kind):
     if kind not in (ImportKind.REGISTER, ImportKind.ROSTER, ImportKind.PAYMENTS):
         raise Http404
     department = None
-    county = _county(request.user)
+    county = county_of(request.user)
     if kind == ImportKind.ROSTER:
         if scope_of(request.user).own_department_id is not None:
             department = profile_of(request.user).department

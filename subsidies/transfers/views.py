@@ -5,7 +5,7 @@ bureau builds and moves batches (auditors read only); the services refuse self-a
 """
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from accounts.access import RoleRequiredMixin, profile_of, roles_required, scope_of, sees_full_ids
+from accounts.access import RoleRequiredMixin, county_of, roles_required, scope_of, sees_full_ids
 from accounts.exports import record_export
 from accounts.models import Role
 from subsidies.models import BatchStatus, FiscalLevel
@@ -88,9 +88,7 @@ def transfer_build(request):
         for error in form.errors.get("month", []):
             messages.error(request, error)
         return redirect("subsidies:transfer_list")
-    if scope_of(request.user).county_id is None:
-        raise Http404
-    county = profile_of(request.user).county
+    county = county_of(request.user)
     built = transfers.batch_build(county=county, month=form.cleaned_data["month"], user=request.user)
     messages.success(
         request,
@@ -190,13 +188,10 @@ def transfer_download_csv(request, pk):
 
 @roles_required(Role.BUREAU, Role.AUDITOR)
 def transfer_counterpart(request):
-    profile = profile_of(request.user)
-    if scope_of(request.user).county_id is None:
-        raise Http404
     form = CounterpartForm(request.GET or None)
     report, rows = None, []
     if form.is_valid():
-        report = transfers.counterpart_report(county=profile.county, year=form.cleaned_data["year"])
+        report = transfers.counterpart_report(county=county_of(request.user), year=form.cleaned_data["year"])
         labels = dict(FiscalLevel.choices)
         rows = [
             {"label": labels.get(r.level, r.level), "per_person": r.per_person, "people": r.people, "total": r.total}
