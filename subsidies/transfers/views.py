@@ -17,6 +17,7 @@ from accounts.access import RoleRequiredMixin, county_of, roles_required, scope_
 from accounts.exports import record_export
 from accounts.models import Role
 from subsidies.models import BatchStatus, FiscalLevel
+from subsidies.reconciliation.selectors import benefit_years_for
 from subsidies.transfers import services as transfers
 from subsidies.transfers.exports import batch_csv, batch_workbook, export_filename
 from subsidies.transfers.filters import TransferBatchFilter, TransferLineFilter
@@ -188,7 +189,8 @@ def transfer_download_csv(request, pk):
 
 @roles_required(Role.BUREAU, Role.AUDITOR)
 def transfer_counterpart(request):
-    form = CounterpartForm(request.GET or None)
+    year = benefit_years_for(request.user).year_to_open(request.GET.get("year"))
+    form = CounterpartForm(request.GET or None, initial={"year": year})
     report, rows = None, []
     if form.is_valid():
         report = transfers.counterpart_report(county=county_of(request.user), year=form.cleaned_data["year"])

@@ -60,3 +60,14 @@ def test_every_page_honours_a_year_the_county_has_and_ignores_one_it_has_not(wor
 def test_an_unfinished_run_does_not_move_the_opening_year(world):
     ReconciliationRun.objects.create(county=world.county, year=2027, as_of="2027-01-01", status=RunStatus.RUNNING)
     assert benefit_years(county_id=world.county.pk).year_to_open() == 2026
+
+
+def test_a_year_without_a_quota_table_still_offers_the_switch_to_one_with(world):
+    QuotaTable.objects.filter(county=world.county, year=2026).delete()
+    html = bureau(world).get(reverse("quotas:ranking")).content.decode()
+    assert 'name="year"' in html and '<option value="2027"' in html
+
+
+def test_the_counterpart_report_form_starts_on_the_same_year(world):
+    response = bureau(world).get(reverse("subsidies:transfer_counterpart"))
+    assert response.context["form"]["year"].value() == 2026
