@@ -5,6 +5,12 @@ own models in its `selectors.py` (`results_visible_to(user)`, `batch_get_for(use
 below, so every view, export, admin page and task reads through the same rule. This module imports no other
 app of ours: the rows are described by their field paths.
 
+Where each kind's selector lives: results and runs `subsidies/reconciliation/selectors.py`; roster versions and
+changes (and the department-people rule, `certified_by_q`) `subsidies/rosters/selectors.py`; batches and lines
+`subsidies/transfers/selectors.py`; policies `subsidies/policies/selectors.py`; import jobs
+`enrollment/imports/selectors.py`; quota tables and snapshots `quotas/progress/selectors.py`; villages for
+notices `quotas/notices/selectors.py`; follow-up cases `quotas/cases/selectors.py`.
+
 Scoping happens on the server, in the queryset: a department user's queryset never contains another
 department's rows, so guessing a URL or an id yields 404, not someone else's record.
 
