@@ -25,7 +25,7 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.manager import HistoryManager
 
-from accounts.access import profile_of
+from accounts.access import scope_of, visibility_rule
 from accounts.models import Role
 
 _COUNTY_LOOKUPS: dict[type[Model], str | None] = {}
@@ -81,16 +81,16 @@ def _staff_role(request) -> str | None:
         return None
     if user.is_superuser:
         return "superuser"
-    profile = profile_of(user)
-    if profile is None or profile.role not in (Role.BUREAU, Role.AUDITOR):
-        return None
-    return profile.role
+    scope = scope_of(user)
+    return scope.role if scope.county_wide else None
 
 
 def scope_to_county(request, qs: QuerySet, lookup: str | None = None) -> QuerySet:
     """`qs` limited to the request user's county: all of it for a superuser, nothing for a non-admin user.
 
-    `lookup` is the path to the county (found with `county_lookup_for` when None); a model with none is shared.
+    `lookup` is the path to the county; when None, the rule the model's concept registered (the one its site
+    pages use, accounts.access.visibility_register), else the path `county_lookup_for` finds; a model with none is
+    shared.
     """
     role = _staff_role(request)
     if role == "superuser":
@@ -98,10 +98,13 @@ def scope_to_county(request, qs: QuerySet, lookup: str | None = None) -> QuerySe
     if role is None:
         return qs.none()
     if lookup is None:
+        rule = visibility_rule(qs.model)
+        if rule is not None:
+            return rule(qs, scope_of(request.user))
         lookup = county_lookup_for(qs.model)
     if not lookup:
         return qs
-    return qs.filter(**{lookup: profile_of(request.user).county_id})
+    return qs.filter(**{lookup: scope_of(request.user).county_id})
 
 
 class CountyRelatedListFilter(admin.RelatedFieldListFilter):
@@ -244,8 +247,7 @@ class ScopedAdminSite(admin.AdminSite):
             return False
         if user.is_superuser:
             return True
-        profile = profile_of(user)
-        return profile is not None and profile.role in (Role.BUREAU, Role.AUDITOR)
+        return scope_of(user).county_wide
 
     def register(self, model_or_iterable, admin_class=None, **options):
         models = [model_or_iterable] if isinstance(model_or_iterable, type) else list(model_or_iterable)

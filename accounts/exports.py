@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from accounts.access import profile_of
+from accounts.access import scope_of
 from accounts.models import ExportRecord
 
 
@@ -23,12 +23,11 @@ def record_export(
     full_ids: bool = False,
 ) -> ExportRecord:
     """Keep one line saying that `user` exported `rows` rows of `kind` (with these filters) just now."""
-    profile = profile_of(user)
     clean_filters = {k: v for k, v in (filters or {}).items() if k not in ("csrfmiddlewaretoken", "page")}
     return ExportRecord.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,
         username=getattr(user, "username", "")[:150],
-        county_id=profile.county_id if profile else None,
+        county_id=scope_of(user).county_id,
         kind=kind[:60],
         description=description[:500],
         filters=clean_filters,

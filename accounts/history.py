@@ -12,19 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.apps import apps
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import profile_of, scope_department_owned, scope_people, shown_id_number
+from accounts.access import OWN_HISTORY, in_county, scope_of, shown_id_number, visibility_rule
 from accounts.admin_mixins import county_lookup_for
-from accounts.models import Role
-
-# Models whose history a department or township user may read, and how their rows are scoped.
-_OWN_ROWS = {
-    "subsidies.rosterversion": lambda qs, user: scope_department_owned(qs, user),
-    "subsidies.transferbatch": lambda qs, user: scope_department_owned(qs, user, department_field="fund__department"),
-    "enrollment.followupcase": lambda qs, user: scope_people(qs, user, department_q=lambda d: Q(department_id=d)),
-}
 
 
 @dataclass(frozen=True)
@@ -54,20 +46,25 @@ def tracked_model(label: str) -> type[Model] | None:
 
 
 def visible_objects(model: type[Model], user) -> QuerySet:
-    """The objects of `model` whose history this user may read: bureau and auditors their county."""
+    """The objects of `model` whose history this user may read (accounts.access: the scope and the model's rule).
+
+    A superuser without a staff profile: every object. Bureau and auditors: their county's (the model's rule, else
+    the path to its county; a model with none is shared). Department and township users: the rows they may see of
+    the models registered with `own_history`, nothing else.
+    """
     qs = model._default_manager.all()
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_superuser and profile_of(user) is None:
+    scope = scope_of(user)
+    if scope.unscoped:
         return qs
-    profile = profile_of(user)
-    if profile is None:
-        return qs.none()
-    if profile.role in (Role.BUREAU, Role.AUDITOR):
+    rule = visibility_rule(model)
+    if scope.county_wide:
+        if rule is not None:
+            return rule(qs, scope)
         lookup = county_lookup_for(model)
-        return qs.filter(**{lookup: profile.county_id}) if lookup else qs
-    scope = _OWN_ROWS.get(model._meta.label_lower)
-    return scope(qs, user) if scope else qs.none()
+        return in_county(qs, scope, county_field=lookup) if lookup else qs
+    if scope.role is not None and rule is not None and model._meta.label_lower in OWN_HISTORY:
+        return rule(qs, scope)
+    return qs.none()
 
 
 def object_history(*, obj: Model, user) -> list[Event]:

@@ -2,8 +2,8 @@
 
 An entry names the URL patterns that may serve it, in order of preference; the first that resolves is
 used, and an entry whose pages do not exist (yet) is simply not shown. Where the target view declares
-`allowed_roles` (RoleRequiredMixin), that is honoured too, so the menu never offers a page that would
-answer 403.
+`allowed_roles` (set by `roles_required` or `RoleRequiredMixin`), that is honoured too, so the menu never
+offers a page that would answer 403.
 """
 
 from __future__ import annotations

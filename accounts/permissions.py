@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.contrib.auth.backends import BaseBackend
 
-from accounts.access import profile_of
+from accounts.access import scope_of
 from accounts.models import Role
 
 # Models the bureau may only view: accounts and their rights (a bureau user must not make itself superuser),
@@ -71,8 +71,7 @@ def roles_grantable(user) -> tuple[str, ...]:
     """
     if user.is_active and user.is_superuser:
         return tuple(Role.values)
-    profile = profile_of(user)
-    if profile is not None and profile.role == Role.BUREAU:
+    if scope_of(user).is_bureau:
         return (Role.DEPARTMENT, Role.TOWNSHIP, Role.AUDITOR)
     return ()
 
@@ -87,8 +86,7 @@ class RolePermissionBackend(BaseBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_role_perm_cache"):
-            profile = profile_of(user_obj)
-            user_obj._role_perm_cache = role_permissions(profile.role if profile else None)
+            user_obj._role_perm_cache = role_permissions(scope_of(user_obj).role)
         return user_obj._role_perm_cache
 
     def has_perm(self, user_obj, perm, obj=None):

@@ -22,7 +22,6 @@ from subsidies.models import (
     EnrolmentStatus,
     Fund,
     Identity,
-    Policy,
     ReconciliationResult,
     ReconciliationRun,
     RosterVersion,
@@ -62,27 +61,6 @@ def local_today() -> date:
 
 
 # --- the benefit year shown -------------------------------------------------------------------------
-
-
-def dashboard_years(*, county: County) -> list[int]:
-    """Years with a policy, results or a quota table for the county, newest first."""
-    years = set(Policy.objects.filter(county=county).values_list("year", flat=True))
-    years |= set(ReconciliationRun.objects.filter(county=county).values_list("year", flat=True).distinct())
-    years |= set(QuotaTable.objects.filter(county=county).values_list("year", flat=True))
-    return sorted(years, reverse=True)
-
-
-def dashboard_year(*, county: County, requested: int | None = None, today: date | None = None) -> int:
-    """The year asked for if the county has it; else the year of the last reconciliation run, else the newest."""
-    years = dashboard_years(county=county)
-    if requested in years:
-        return requested
-    last = ReconciliationRun.objects.filter(county=county).order_by("-started_at").values_list("year", flat=True)
-    if last:
-        return last[0]
-    if years:
-        return years[0]
-    return (today or local_today()).year
 
 
 # --- enrolment against the quota ---------------------------------------------------------------------

@@ -9,39 +9,35 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from accounts.access import profile_of
+from accounts.access import profile_of, scope_of
 from accounts.models import Role
 from accounts.navigation import first_url
 from dashboard import charts
 from dashboard import selectors as sel
-
-
-def _year_from(request) -> int | None:
-    try:
-        return int(request.GET.get("year", ""))
-    except ValueError:
-        return None
+from subsidies.reconciliation.selectors import benefit_years_for
 
 
 @login_required
 def home(request):
-    profile = profile_of(request.user)
-    if profile is None:
-        # A superuser without a staff profile manages data in the admin only.
+    scope = scope_of(request.user)
+    if scope.role is None:
+        # A superuser without a staff profile manages data in the admin only (accounts.access: the superuser rule).
         return render(request, "dashboard/home.html", {"dashboard": None, "admin_url": first_url("admin:index")})
+    profile = profile_of(request.user)
     county = profile.county
-    year = sel.dashboard_year(county=county, requested=_year_from(request))
+    years = benefit_years_for(request.user)
+    year = years.year_to_open(request.GET.get("year"))
     context = {
         "county": county,
         "year": year,
-        "years": sel.dashboard_years(county=county),
+        "years": years.years,
         "today": sel.local_today(),
         "links": _links(),
     }
-    if profile.role in (Role.BUREAU, Role.AUDITOR):
-        context.update(_bureau_context(county=county, year=year, read_only=profile.role == Role.AUDITOR))
+    if scope.county_wide:
+        context.update(_bureau_context(county=county, year=year, read_only=scope.role == Role.AUDITOR))
         context["dashboard"] = "dashboard/bureau.html"
-    elif profile.role == Role.DEPARTMENT:
+    elif scope.role == Role.DEPARTMENT:
         context.update(_department_context(county=county, year=year, department=profile.department))
         context["dashboard"] = "dashboard/department.html"
     else:

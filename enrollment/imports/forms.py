@@ -8,8 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import profile_of
-from accounts.models import Role
+from accounts.access import scope_of
 from enrollment.files.filenames import UploadNameError, split_name, upload_name
 from enrollment.files.uploads import UploadError, check_upload
 from enrollment.models import ImportJob, ImportKind
@@ -35,12 +34,13 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.profile = profile_of(user) if user else None
-        if self.profile and self.profile.role == Role.DEPARTMENT:
+        self.scope = scope_of(user)
+        department_id = self.scope.own_department_id
+        if department_id is not None:
             # A department uploads only its own roster.
             self.fields["kind"].choices = [(ImportKind.ROSTER.value, ImportKind.ROSTER.label)]
-            self.fields["department"].queryset = Department.objects.filter(pk=self.profile.department_id)
-            self.fields["department"].initial = self.profile.department_id
+            self.fields["department"].queryset = Department.objects.filter(pk=department_id)
+            self.fields["department"].initial = department_id
             self.fields["department"].required = True
 
     def clean_file(self):

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
-from accounts.access import profile_of, roles_required, scope_department_owned
+from accounts.access import can_write, county_of, profile_of, roles_required, scope_of
 from accounts.exports import record_export
 from accounts.models import Role
 from config.queue import QueueUnavailable, send_on_commit
@@ -28,6 +28,7 @@ from enrollment.imports.pipeline import (
     removals_unconfirmed,
 )
 from enrollment.imports.registry import kind_entry, label_categories
+from enrollment.imports.selectors import import_job_get_for, import_jobs_visible_to
 from enrollment.imports.tables import ImportJobTable
 from enrollment.models import ImportJob, ImportKind, ImportStatus
 from enrollment.tasks import commit_import, validate_import
@@ -39,18 +40,9 @@ RUNNING = (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.COMMITTIN
 Department = ImportJob._meta.get_field("department").related_model
 
 
-def scoped_jobs(user):
-    return scope_department_owned(ImportJob.objects.select_related("county", "department", "created_by"), user)
-
-
-def _county(user):
-    profile = profile_of(user)
-    return profile.county if profile else None
-
-
 @roles_required(*READERS)
 def import_list(request):
-    table = ImportJobTable(scoped_jobs(request.user))
+    table = ImportJobTable(import_jobs_visible_to(request.user))
     RequestConfig(request, paginate={"per_page": 30}).configure(table)
     return render(request, "enrollment/import_list.html", {"table": table})
 
@@ -61,9 +53,7 @@ def _job_stopped(job_id: int, message: str) -> None:
 
 @roles_required(*WRITERS)
 def import_upload(request):
-    county = _county(request.user)
-    if county is None:
-        raise Http404
+    county = county_of(request.user)
     form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -87,40 +77,38 @@ def import_upload(request):
 
 
 def _template_links(user):
-    profile = profile_of(user)
+    department_id = scope_of(user).own_department_id
     departments = Department.objects.filter(is_active=True)
-    if profile and profile.role == Role.DEPARTMENT:
-        departments = departments.filter(pk=profile.department_id)
+    if department_id is not None:
+        departments = departments.filter(pk=department_id)
         return {"kinds": [], "departments": departments}
     return {"kinds": [ImportKind.REGISTER, ImportKind.PAYMENTS], "departments": departments}
 
 
 @roles_required(*READERS)
 def import_detail(request, pk):
-    job = get_object_or_404(scoped_jobs(request.user), pk=pk)
+    job = import_job_get_for(request.user, pk)
     summary = job.summary or {}
-    profile = profile_of(request.user)
-    can_act = bool(profile and profile.can_write) and job.status == ImportStatus.VALIDATED
+    scope = scope_of(request.user)
+    writer = can_write(request.user)
+    can_act = writer and job.status == ImportStatus.VALIDATED
     preview = summary.get("diff") or {}
     context = {
         "job": job,
         "summary": summary,
         "running": job.status in RUNNING,
         "can_confirm": can_act and (not job.rows_rejected or can_skip_rejected(job.kind)),
-        "can_cancel": bool(profile and profile.can_write)
-        and job.status in (ImportStatus.VALIDATED, ImportStatus.INVALID, ImportStatus.FAILED),
+        "can_cancel": writer and job.status in (ImportStatus.VALIDATED, ImportStatus.INVALID, ImportStatus.FAILED),
         "diff": summary.get("result") or summary.get("diff") or {},
         "committed": job.status == ImportStatus.COMMITTED,
         # A version removing a large share of the previous one's people: the form asks to confirm the number.
         "removals_to_confirm": preview.get("removals_to_confirm", 0) if job.status == ImportStatus.VALIDATED else 0,
         "previous_people": preview.get("previous", 0),
-        "can_revalidate": bool(profile and profile.can_write)
-        and job.status in (ImportStatus.VALIDATED, ImportStatus.INVALID, ImportStatus.FAILED),
+        "can_revalidate": writer and job.status in (ImportStatus.VALIDATED, ImportStatus.INVALID, ImportStatus.FAILED),
         # The bureau may give a label no category took to one of the department's categories.
         "alias_categories": (
             label_categories(kind=job.kind, county=job.county, department=job.department)
-            if profile
-            and profile.role == Role.BUREAU
+            if scope.is_bureau
             and job.kind == ImportKind.ROSTER
             and summary.get("unknown_categories")
             and job.status in (ImportStatus.VALIDATED, ImportStatus.INVALID)
@@ -137,7 +125,7 @@ def _posted_int(value: str | None) -> int | None:
 
 @roles_required(*READERS)
 def import_status(request, pk):
-    job = get_object_or_404(scoped_jobs(request.user), pk=pk)
+    job = import_job_get_for(request.user, pk)
     return JsonResponse(
         {
             "status": job.status,
@@ -152,7 +140,7 @@ def import_status(request, pk):
 
 @roles_required(*WRITERS)
 def import_confirm(request, pk):
-    job = get_object_or_404(scoped_jobs(request.user), pk=pk)
+    job = import_job_get_for(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     skip = request.POST.get("skip_rejected") == "1" and can_skip_rejected(job.kind)
@@ -197,7 +185,7 @@ def _revalidate(request, job) -> None:
 
 @roles_required(*WRITERS)
 def import_revalidate(request, pk):
-    job = get_object_or_404(scoped_jobs(request.user), pk=pk)
+    job = import_job_get_for(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     _revalidate(request, job)
@@ -208,7 +196,7 @@ def import_revalidate(request, pk):
 def import_alias(request, pk):
     """The bureau gives an unknown label of a roster upload to one of the department's categories (kept in the
     category's audit trail), then the same upload is checked again."""
-    job = get_object_or_404(scoped_jobs(request.user), pk=pk, kind=ImportKind.ROSTER)
+    job = import_job_get_for(request.user, pk, kind=ImportKind.ROSTER)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     labels = {label for label, _count in (job.summary or {}).get("unknown_categories", [])}
@@ -242,7 +230,7 @@ def import_alias(request, pk):
 
 @roles_required(*WRITERS)
 def import_cancel(request, pk):
-    job = get_object_or_404(scoped_jobs(request.user), pk=pk)
+    job = import_job_get_for(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
@@ -255,7 +243,7 @@ def import_cancel(request, pk):
 
 @roles_required(*READERS)
 def import_errors(request, pk):
-    job = get_object_or_404(scoped_jobs(request.user), pk=pk)
+    job = import_job_get_for(request.user, pk)
     if not job.error_file:
         messages.info(request, _("This import has no rejected rows."))
         return redirect("enrollment:import_detail", pk=job.pk)
@@ -274,11 +262,10 @@ def import_template(request, kind):
     if kind not in (ImportKind.REGISTER, ImportKind.ROSTER, ImportKind.PAYMENTS):
         raise Http404
     department = None
-    county = _county(request.user)
+    county = county_of(request.user)
     if kind == ImportKind.ROSTER:
-        profile = profile_of(request.user)
-        if profile and profile.role == Role.DEPARTMENT:
-            department = profile.department
+        if scope_of(request.user).own_department_id is not None:
+            department = profile_of(request.user).department
         else:
             code = request.GET.get("department")
             department = Department.objects.filter(code=code).first() if code else None

@@ -7,32 +7,22 @@ the special-group coverage and the cases of its own department. Auditors read on
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from accounts.access import (
-    RoleRequiredMixin,
-    role_of,
-    scope_people,
-    shown_id_number,
-)
+from accounts.access import RoleRequiredMixin, roles_required, scope_of, shown_id_number
 from accounts.exports import record_export
-from enrollment.models import CaseStatus, FollowUpCase
+from enrollment.models import CaseStatus
 from quotas.cases import evidence
 from quotas.cases.filters import CaseFilter
 from quotas.cases.forms import CaseRecordForm
+from quotas.cases.selectors import case_get_for, cases_visible_to
 from quotas.cases.services import case_record
 from quotas.cases.tables import CaseTable
-from quotas.progress.views import BUREAU, EVERYONE, TOWNSHIP, for_roles, own_township_id, user_county
-
-
-def scoped_cases(user):
-    qs = FollowUpCase.objects.select_related("township", "village", "department", "recorded_by")
-    return scope_people(qs, user, department_q=lambda department_id: Q(department_id=department_id))
+from quotas.progress.views import BUREAU, EVERYONE, TOWNSHIP
 
 
 class CaseListView(RoleRequiredMixin, SingleTableMixin, FilterView):
@@ -42,13 +32,13 @@ class CaseListView(RoleRequiredMixin, SingleTableMixin, FilterView):
     table_pagination = {"per_page": 50}
 
     def get_queryset(self):
-        return scoped_cases(self.request.user).order_by("status", "township__name", "village__name", "name")
+        return cases_visible_to(self.request.user).order_by("status", "township__name", "village__name", "name")
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
-        county = user_county(self.request.user)
-        kwargs["county_id"] = county.pk if county else None
-        kwargs["township_id"] = own_township_id(self.request.user)
+        scope = scope_of(self.request.user)
+        kwargs["county_id"] = scope.county_id
+        kwargs["township_id"] = scope.own_township_id
         return kwargs
 
     def get_table_kwargs(self):
@@ -61,20 +51,20 @@ class CaseListView(RoleRequiredMixin, SingleTableMixin, FilterView):
         return context
 
 
-@for_roles(*EVERYONE)
+@roles_required(*EVERYONE)
 def case_detail(request, pk: int):
-    case = get_object_or_404(scoped_cases(request.user), pk=pk)
+    case = case_get_for(request.user, pk)
     context = {
         "case": case,
         "id_shown": shown_id_number(case.id_number, request.user),
-        "can_edit": role_of(request.user) in (BUREAU, TOWNSHIP),
+        "can_edit": scope_of(request.user).role in (BUREAU, TOWNSHIP),
     }
     return render(request, "quotas/case_detail.html", context)
 
 
-@for_roles(BUREAU, TOWNSHIP)
+@roles_required(BUREAU, TOWNSHIP)
 def case_edit(request, pk: int):
-    case = get_object_or_404(scoped_cases(request.user), pk=pk)
+    case = case_get_for(request.user, pk)
     if request.method == "POST":
         form = CaseRecordForm(request.POST, request.FILES)
         if form.is_valid():
@@ -94,10 +84,10 @@ def case_edit(request, pk: int):
     return render(request, "quotas/case_edit.html", {"case": case, "form": form})
 
 
-@for_roles(*EVERYONE)
+@roles_required(*EVERYONE)
 def case_evidence(request, pk: int):
     """The evidence file, only through this access-checked view (media files are never served publicly)."""
-    case = get_object_or_404(scoped_cases(request.user), pk=pk)
+    case = case_get_for(request.user, pk)
     if not case.evidence:
         raise Http404
     kind = evidence.kind_of_name(case.evidence.name)

@@ -17,8 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
 
+from accounts.access import Scope, place_rows, scope_of
 from enrollment.models import Village
 from quotas.progress import ranking
 from quotas.progress.selectors import ENROLLED_STATUSES, results_for
@@ -30,6 +32,21 @@ class VillageFund:
     village: Village
     enrolled: int
     amount: Decimal
+
+
+def village_rows(qs: QuerySet, scope: Scope) -> QuerySet:
+    """The rule for villages: the county's for bureau and auditors, a township user its own township's."""
+    return place_rows(qs, scope, county_field="township__county")
+
+
+def villages_visible_to(user) -> QuerySet[Village]:
+    villages = village_rows(Village.objects.select_related("township", "township__county"), scope_of(user))
+    return villages.order_by("township__code", "township__name", "code", "name")
+
+
+def village_get_for(user, pk) -> Village:
+    """The village if this user may see it (for its notice), else 404."""
+    return get_object_or_404(villages_visible_to(user), pk=pk)
 
 
 def work_fund_per_person(*, county_id: int, year: int) -> Decimal:

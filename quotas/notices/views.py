@@ -7,47 +7,36 @@ the special-group coverage and the cases of its own department. Auditors read on
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
-from accounts.access import (
-    mask_id_number,
-    scope_by_county,
-)
+from accounts.access import mask_id_number, roles_required
 from accounts.exports import record_export
-from enrollment.models import Village
 from quotas.notices import selectors
 from quotas.notices.tables import NoticeTable
 from quotas.notices.workbook import notice_workbook
-from quotas.progress.views import PLACE_READERS, chosen_year, for_roles, own_township_id, user_county
+from quotas.progress.views import PLACE_READERS
+from subsidies.reconciliation.selectors import benefit_years_for
 
 
-def scoped_villages(user):
-    villages = scope_by_county(Village.objects.select_related("township"), user, county_field="township__county")
-    township_id = own_township_id(user)
-    if township_id is not None:
-        villages = villages.filter(township_id=township_id)
-    return villages.order_by("township__code", "township__name", "code", "name")
-
-
-@for_roles(*PLACE_READERS)
+@roles_required(*PLACE_READERS)
 def notice_list(request):
-    county = user_county(request.user)
-    year = chosen_year(request, county, [])
-    return render(request, "quotas/notice_list.html", {"villages": scoped_villages(request.user), "year": year})
+    year = benefit_years_for(request.user).year_to_open(request.GET.get("year"))
+    villages = selectors.villages_visible_to(request.user)
+    return render(request, "quotas/notice_list.html", {"villages": villages, "year": year})
 
 
 def _notice(request, village_id: int):
-    village = get_object_or_404(scoped_villages(request.user), pk=village_id)
-    year = chosen_year(request, village.township.county, [])
+    village = selectors.village_get_for(request.user, village_id)
+    year = benefit_years_for(request.user).year_to_open(request.GET.get("year"))
     paid, unpaid = selectors.village_notice(village=village, year=year)
     return village, year, paid, unpaid
 
 
-@for_roles(*PLACE_READERS)
+@roles_required(*PLACE_READERS)
 def notice(request, village_id: int):
     village, year, paid, unpaid = _notice(request, village_id)
     paid_table, unpaid_table = NoticeTable(paid), NoticeTable(unpaid)
@@ -65,7 +54,7 @@ def notice(request, village_id: int):
     return render(request, "quotas/notice.html", context)
 
 
-@for_roles(*PLACE_READERS)
+@roles_required(*PLACE_READERS)
 def notice_xlsx(request, village_id: int):
     village, year, paid, unpaid = _notice(request, village_id)
     title = _("%(township)s %(village)s: enrolment for benefit year %(year)s, public notice") % {

@@ -21,8 +21,10 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
-from enrollment.models import COVERED_ELSEWHERE_REASONS, County, FollowUpCase, Payment, Person
+from accounts.access import Scope, county_rows, scope_of
+from enrollment.models import COVERED_ELSEWHERE_REASONS, FollowUpCase, Payment, Person
 from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
 from quotas.progress import ranking
 from subsidies.models import Department, EnrolmentStatus, ReconciliationResult
@@ -31,6 +33,30 @@ ENROLLED_STATUSES = (EnrolmentStatus.PROXY_ENROLLED, EnrolmentStatus.ENROLLED)
 
 
 NOT_ENROLLED_STATUSES = (EnrolmentStatus.NOT_ENROLLED, EnrolmentStatus.UNDERPAID)
+
+
+def quota_table_rows(qs: QuerySet, scope: Scope) -> QuerySet:
+    """The rule for quota tables: every role reads its own county's (a township user sees its units only)."""
+    return county_rows(qs, scope)
+
+
+def snapshot_rows(qs: QuerySet, scope: Scope) -> QuerySet:
+    """The rule for progress snapshots: those of the quota tables the scope may see."""
+    return county_rows(qs, scope, county_field="table__county")
+
+
+def quota_tables_visible_to(user) -> QuerySet[QuotaTable]:
+    return quota_table_rows(QuotaTable.objects.select_related("county"), scope_of(user))
+
+
+def quota_table_get_for(user, pk) -> QuotaTable:
+    """The quota table if this user may see it, else 404."""
+    return get_object_or_404(quota_tables_visible_to(user), pk=pk)
+
+
+def quota_years(county_id: int) -> list[int]:
+    """The years the county has a quota table for (a source of `subsidies.reconciliation.selectors.benefit_years`)."""
+    return list(QuotaTable.objects.filter(county_id=county_id).values_list("year", flat=True))
 
 
 def results_for(*, county_id: int, year: int) -> QuerySet[ReconciliationResult]:
@@ -267,17 +293,3 @@ def special_group_coverage(
     ]
     result.sort(key=lambda c: c.department.code)
     return result
-
-
-def default_year(county: County | None) -> int:
-    """The year pages open on: the county's latest quota table, else its latest results, else this year."""
-    if county is not None:
-        table_year = QuotaTable.objects.filter(county=county).order_by("-year").values_list("year", flat=True).first()
-        if table_year:
-            return table_year
-        result_year = (
-            ReconciliationResult.objects.filter(county=county).order_by("-year").values_list("year", flat=True).first()
-        )
-        if result_year:
-            return result_year
-    return datetime.date.today().year

@@ -7,7 +7,7 @@ the special-group coverage and the cases of its own department. Auditors read on
 from __future__ import annotations
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -15,14 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from accounts.access import (
-    profile_of,
-    role_of,
-    roles_required,
-)
+from accounts.access import county_of, roles_required, scope_of
 from accounts.models import Role
-from enrollment.models import County
-from quotas.models import QuotaTable, UnitKind
+from quotas.models import UnitKind
 from quotas.notices import selectors as notice_selectors
 from quotas.notices.tables import WorkFundTable
 from quotas.progress import charts, selectors
@@ -30,59 +25,20 @@ from quotas.progress.ranking import coverage_rate
 from quotas.progress.services import progress_snapshot_take
 from quotas.progress.tables import CoverageTable, RankingTable, percent
 from quotas.targets.services import total_warnings
+from subsidies.reconciliation.selectors import benefit_years_for
 
 BUREAU, AUDITOR, DEPARTMENT, TOWNSHIP = Role.BUREAU, Role.AUDITOR, Role.DEPARTMENT, Role.TOWNSHIP
 PLACE_READERS = (BUREAU, AUDITOR, TOWNSHIP)
-
-
 EVERYONE = (BUREAU, AUDITOR, DEPARTMENT, TOWNSHIP)
 
 
-def for_roles(*roles: str):
-    """`roles_required`, and the roles declared on the view so the main navigation offers it only to them."""
-
-    def decorator(view):
-        wrapped = roles_required(*roles)(view)
-        wrapped.allowed_roles = roles
-        return wrapped
-
-    return decorator
-
-
-def user_county(user) -> County | None:
-    """The user's county; a superuser without a profile works on the county of the latest quota table."""
-    profile = profile_of(user)
-    if profile is not None:
-        return profile.county
-    table = QuotaTable.objects.select_related("county").order_by("-year", "-pk").first()
-    return table.county if table else County.objects.order_by("code").first()
-
-
-def own_township_id(user) -> int | None:
-    profile = profile_of(user)
-    return profile.township_id if profile is not None and profile.role == TOWNSHIP else None
-
-
-def own_department_id(user) -> int | None:
-    profile = profile_of(user)
-    return profile.department_id if profile is not None and profile.role == DEPARTMENT else None
-
-
-def chosen_year(request, county: County | None, years: list[int]) -> int:
-    raw = request.GET.get("year", "")
-    if raw.isdigit() and (int(raw) in years or not years):
-        return int(raw)
-    return selectors.default_year(county)
-
-
-@for_roles(*PLACE_READERS)
+@roles_required(*PLACE_READERS)
 def ranking(request):
-    county = user_county(request.user)
-    tables = QuotaTable.objects.filter(county=county) if county else QuotaTable.objects.none()
-    years = sorted(tables.values_list("year", flat=True), reverse=True)
-    year = chosen_year(request, county, years)
-    table = tables.filter(year=year).first()
-    context = {"county": county, "years": years, "year": year, "table": table}
+    county = county_of(request.user)
+    years = benefit_years_for(request.user)
+    year = years.year_to_open(request.GET.get("year"))
+    table = selectors.quota_tables_visible_to(request.user).filter(year=year).first()
+    context = {"county": county, "years": years.years, "year": year, "table": table}
     if table is not None:
         snapshots = list(selectors.snapshots_of(table)[:52])
         snapshot = None
@@ -91,7 +47,7 @@ def ranking(request):
             snapshot = next((s for s in snapshots if s.pk == int(raw)), None)
         result = selectors.table_ranking(table=table, snapshot=snapshot)
         rows = result.rows
-        township_id = own_township_id(request.user)
+        township_id = scope_of(request.user).own_township_id
         if township_id is not None:
             rows = [r for r in rows if r.unit.township_id == township_id]
         summed = sum(table.units.values_list("target", flat=True))
@@ -106,33 +62,30 @@ def ranking(request):
             work_fund_table=WorkFundTable(funds) if funds else None,
             work_fund_total=sum(f.amount for f in funds),
             work_fund_per_person=notice_selectors.work_fund_per_person(county_id=table.county_id, year=year),
-            can_snapshot=role_of(request.user) == BUREAU,
+            can_snapshot=scope_of(request.user).is_bureau,
         )
         if context["work_fund_table"] is not None:
             RequestConfig(request, paginate={"per_page": 100}).configure(context["work_fund_table"])
     return render(request, "quotas/ranking.html", context)
 
 
-@for_roles(BUREAU)
+@roles_required(BUREAU)
 @require_POST
 def snapshot_take(request):
-    county = user_county(request.user)
-    table = get_object_or_404(QuotaTable, county=county, pk=request.POST.get("table") or 0)
+    table = selectors.quota_table_get_for(request.user, request.POST.get("table") or 0)
     progress_snapshot_take(table=table, user=request.user)
     messages.success(request, _("Progress snapshot taken."))
     return redirect(f"{reverse('quotas:ranking')}?year={table.year}")
 
 
-@for_roles(*PLACE_READERS)
+@roles_required(*PLACE_READERS)
 def progress_chart(request):
-    county = user_county(request.user)
-    tables = QuotaTable.objects.filter(county=county) if county else QuotaTable.objects.none()
-    years = sorted(tables.values_list("year", flat=True), reverse=True)
-    year = chosen_year(request, county, years)
-    table = tables.filter(year=year).first()
+    years = benefit_years_for(request.user)
+    year = years.year_to_open(request.GET.get("year"))
+    table = selectors.quota_tables_visible_to(request.user).filter(year=year).first()
     figures = []
     if table is not None:
-        township_id = own_township_id(request.user)
+        township_id = scope_of(request.user).own_township_id
         units = list(table.units.select_related("township").order_by("seq"))
         if township_id is not None:
             units = [u for u in units if u.township_id == township_id]
@@ -174,26 +127,23 @@ def progress_chart(request):
                     )
                 )
             )
-    context = {"years": years, "year": year, "table": table, "figures": figures}
+    context = {"years": years.years, "year": year, "table": table, "figures": figures}
     return render(request, "quotas/progress_chart.html", context)
 
 
-@for_roles(*EVERYONE)
+@roles_required(*EVERYONE)
 def special_groups(request):
-    county = user_county(request.user)
-    years = sorted(
-        set(QuotaTable.objects.filter(county=county).values_list("year", flat=True)) if county else set(),
-        reverse=True,
-    )
-    year = chosen_year(request, county, [])
+    scope = scope_of(request.user)
+    years = benefit_years_for(request.user)
+    year = years.year_to_open(request.GET.get("year"))
     coverage = (
         selectors.special_group_coverage(
-            county_id=county.pk,
+            county_id=scope.county_id,
             year=year,
-            department_id=own_department_id(request.user),
-            township_id=own_township_id(request.user),
+            department_id=scope.own_department_id,
+            township_id=scope.own_township_id,
         )
-        if county
+        if scope.county_id is not None
         else []
     )
     table = CoverageTable(coverage)
@@ -201,7 +151,7 @@ def special_groups(request):
     certified = sum(c.certified for c in coverage)
     covered = sum(c.covered for c in coverage)
     context = {
-        "years": years,
+        "years": years.years,
         "year": year,
         "table": table,
         "certified": certified,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.tmp_storages import MediaStorage
 
-from accounts.access import profile_of
+from accounts.access import scope_of
 from enrollment.files.export_formats import EXPORT_FORMATS
 from subsidies.models import (
     AmountKind,
@@ -280,9 +280,8 @@ class ImportExportForBureau(ImportExportModelAdmin):
     def get_resource_kwargs(self, request, *args, **kwargs):
         """A resource whose rows name a county (categories) may name only the user's (a superuser: any)."""
         kwargs = super().get_resource_kwargs(request, *args, **kwargs)
-        profile = profile_of(request.user)
         if not request.user.is_superuser:
-            kwargs["county_id"] = profile.county_id if profile is not None else 0
+            kwargs["county_id"] = scope_of(request.user).county_id or 0
         return kwargs
 
 

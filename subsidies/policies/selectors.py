@@ -7,7 +7,9 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
+from accounts.access import Scope, county_rows, scope_of
 from enrollment.files.readers import TierChoice
 from enrollment.models import County
 from enrollment.payments.importer import YearTiers
@@ -35,6 +37,25 @@ class PolicyMissing(LookupError):
 def policy_list() -> QuerySet[Policy]:
     """All policies with their county, newest year first within each county."""
     return Policy.objects.select_related("county").order_by("county__code", "-year")
+
+
+def policy_rows(qs: QuerySet, scope: Scope) -> QuerySet:
+    """The rule for policies: every role reads its own county's."""
+    return county_rows(qs, scope)
+
+
+def policies_visible_to(user) -> QuerySet[Policy]:
+    return policy_rows(policy_list(), scope_of(user))
+
+
+def policy_get_for(user, pk) -> Policy:
+    """The policy if this user may see it, else 404."""
+    return get_object_or_404(policies_visible_to(user), pk=pk)
+
+
+def policy_years_visible_to(user) -> list[int]:
+    """The benefit years that have a policy this user may see, newest first (the years a run can be started for)."""
+    return sorted(set(policies_visible_to(user).values_list("year", flat=True)), reverse=True)
 
 
 def policy_get(*, county: County | int | str, year: int) -> Policy:

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import profile_of
-from accounts.models import Role
+from accounts.access import scope_of
 
 OTHER_DEPARTMENT = _("Another department's category carries a higher (or an equal, earlier-priority) subsidy")
 # The result's fields that name or date the winning identity; what a department user does not see of another's.
@@ -36,10 +35,7 @@ class ResultViewer:
 
 
 def result_viewer(user) -> ResultViewer:
-    profile = profile_of(user)
-    if profile is not None and profile.role == Role.DEPARTMENT:
-        return ResultViewer(department_id=profile.department_id)
-    return ResultViewer()
+    return ResultViewer(department_id=scope_of(user).own_department_id)
 
 
 def present_winner(viewer: ResultViewer, *, department_id: int | None, values: dict) -> dict:

@@ -20,74 +20,45 @@ from django_tables2 import LazyPaginator, SingleTableMixin, SingleTableView
 
 from accounts.access import (
     RoleRequiredMixin,
-    identity_holder_q,
-    profile_of,
     roles_required,
-    scope_by_county,
-    scope_people,
+    scope_of,
     sees_full_ids,
     shown_id_number,
 )
 from accounts.exports import record_export
 from accounts.models import Role
 from config.queue import QueueUnavailable
-from subsidies.models import Policy, ReconciliationResult, ReconciliationRun, RunStatus
+from subsidies.models import ReconciliationRun
+from subsidies.policies.selectors import policy_years_visible_to
 from subsidies.reconciliation.engine import ReconciliationError
 from subsidies.reconciliation.exports import iter_csv, result_rows, write_xlsx
 from subsidies.reconciliation.filters import ResultFilter
 from subsidies.reconciliation.presenter import result_viewer
+from subsidies.reconciliation.selectors import benefit_years_for, results_visible_to, runs_visible_to
 from subsidies.reconciliation.tables import ResultTable, RunTable
 from subsidies.tasks import reconcile_enqueue
 
 READERS = (Role.BUREAU, Role.AUDITOR)
 
 
-def _county_id(user) -> int | None:
-    profile = profile_of(user)
-    return profile.county_id if profile else None
-
-
-def _years(user) -> list[int]:
-    qs = scope_by_county(Policy.objects.all(), user)
-    return sorted(set(qs.values_list("year", flat=True)), reverse=True)
-
-
-def _default_year(user, years: list[int]) -> int | None:
-    run = (
-        scope_by_county(ReconciliationRun.objects.filter(status=RunStatus.DONE), user)
-        .order_by("-started_at")
-        .values_list("year", flat=True)
-        .first()
-    )
-    return run or (years[0] if years else None)
-
-
-def _department_q(department_id):
-    return identity_holder_q(department_id)
-
-
 class ResultQuerysetMixin:
     """The results of one benefit year the user may see, with the page's filters applied."""
 
-    def get_year(self) -> int | None:
-        years = _years(self.request.user)
-        raw = self.request.GET.get("year", "")
-        if raw.isdigit() and int(raw) in years:
-            return int(raw)
-        return _default_year(self.request.user, years)
+    def get_year(self) -> int:
+        self.benefit_years = benefit_years_for(self.request.user)
+        return self.benefit_years.year_to_open(self.request.GET.get("year"))
 
     def get_queryset(self):
         self.year = self.get_year()
-        qs = ReconciliationResult.objects.filter(year=self.year)
-        qs = scope_people(qs, self.request.user, department_q=_department_q)
+        qs = results_visible_to(self.request.user, year=self.year)
         # (village, ID) is what the village index is sorted by: the first page of a village costs one index range.
         return qs.select_related("township", "village", "category", "department").order_by("village_id", "id_number")
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
-        profile = profile_of(self.request.user)
-        kwargs["county_id"] = _county_id(self.request.user)
-        kwargs["township_id"] = profile.township_id if profile and profile.role == Role.TOWNSHIP else None
+        scope = scope_of(self.request.user)
+        kwargs["county_id"] = scope.county_id
+        kwargs["township_id"] = scope.own_township_id
         kwargs["department_id"] = result_viewer(self.request.user).department_id
         return kwargs
 
@@ -104,7 +75,7 @@ class ResultListView(RoleRequiredMixin, ResultQuerysetMixin, SingleTableMixin, F
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["years"] = _years(self.request.user)
+        context["years"] = self.benefit_years.years
         context["year"] = self.year
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -168,15 +139,14 @@ class RunListView(RoleRequiredMixin, SingleTableView):
     table_pagination = {"per_page": 30}
 
     def get_queryset(self):
-        return scope_by_county(ReconciliationRun.objects.select_related("started_by"), self.request.user).order_by(
-            "-started_at"
-        )
+        return runs_visible_to(self.request.user).order_by("-started_at")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        years = _years(self.request.user)
-        context["form"] = RunStartForm(years=years, initial={"year": _default_year(self.request.user, years)})
-        context["can_run"] = profile_of(self.request.user) is not None and profile_of(self.request.user).is_bureau
+        scope = scope_of(self.request.user)
+        year = benefit_years_for(self.request.user).year_to_open(self.request.GET.get("year"))
+        context["form"] = RunStartForm(years=policy_years_visible_to(self.request.user), initial={"year": year})
+        context["can_run"] = scope.is_bureau
         return context
 
 
@@ -186,7 +156,7 @@ class RunDetailView(RoleRequiredMixin, DetailView):
     context_object_name = "run"
 
     def get_queryset(self):
-        return scope_by_county(ReconciliationRun.objects.select_related("county", "started_by"), self.request.user)
+        return runs_visible_to(self.request.user)
 
     def get_context_data(self, **kwargs):
         from subsidies.models import EnrolmentStatus
@@ -201,11 +171,11 @@ class RunDetailView(RoleRequiredMixin, DetailView):
 @require_POST
 def run_start(request):
     """'Run now': record a run and hand it to the workers once this request commits."""
-    profile = profile_of(request.user)
-    if profile is None:  # a superuser without a staff profile has no county to reconcile
+    county_id = scope_of(request.user).county_id
+    if county_id is None:  # kept as a second line of defence: the guard already refuses users without a county
         messages.error(request, _("Your account is not tied to a county."))
         return redirect("subsidies:reconciliation_runs")
-    form = RunStartForm(request.POST, years=_years(request.user))
+    form = RunStartForm(request.POST, years=policy_years_visible_to(request.user))
     if not form.is_valid():
         messages.error(request, _("Choose a benefit year that has a policy."))
         return redirect("subsidies:reconciliation_runs")
@@ -213,7 +183,7 @@ def run_start(request):
     try:
         with transaction.atomic():
             run = reconcile_enqueue(
-                county=profile.county_id,
+                county=county_id,
                 year=form.cleaned_data["year"],
                 as_of=as_of,
                 full=form.cleaned_data["full"],

@@ -5,36 +5,27 @@ bureau builds and moves batches (auditors read only); the services refuse self-a
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from accounts.access import RoleRequiredMixin, profile_of, roles_required, scope_department_owned
+from accounts.access import RoleRequiredMixin, county_of, roles_required, scope_of, sees_full_ids
 from accounts.exports import record_export
 from accounts.models import Role
-from subsidies.models import BatchStatus, FiscalLevel, TransferBatch
+from subsidies.models import BatchStatus, FiscalLevel
+from subsidies.reconciliation.selectors import benefit_years_for
 from subsidies.transfers import services as transfers
 from subsidies.transfers.exports import batch_csv, batch_workbook, export_filename
 from subsidies.transfers.filters import TransferBatchFilter, TransferLineFilter
 from subsidies.transfers.forms import AdjustmentForm, BuildForm, CounterpartForm
+from subsidies.transfers.selectors import batch_get_for, batch_lines_of, batches_visible_to
 from subsidies.transfers.tables import TransferBatchTable, TransferLineTable
 
 READERS = (Role.BUREAU, Role.AUDITOR, Role.DEPARTMENT)
-
-
-def scoped_batches(user):
-    qs = TransferBatch.objects.select_related("county", "fund", "built_by")
-    return scope_department_owned(qs, user, department_field="fund__department")
-
-
-def _full_ids(user) -> bool:
-    profile = profile_of(user)
-    return profile.sees_full_ids if profile else user.is_superuser
 
 
 class TransferBatchListView(RoleRequiredMixin, SingleTableMixin, FilterView):
@@ -45,7 +36,7 @@ class TransferBatchListView(RoleRequiredMixin, SingleTableMixin, FilterView):
     paginate_by = 50
 
     def get_queryset(self):
-        return scoped_batches(self.request.user)
+        return batches_visible_to(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -66,15 +57,13 @@ BUTTONS = {
 }
 
 
-@login_required
 @roles_required(*READERS)
 def transfer_detail(request, pk):
-    batch = get_object_or_404(scoped_batches(request.user), pk=pk)
-    lines = batch.lines.select_related("township", "category")
+    batch = batch_get_for(request.user, pk)
+    lines = batch_lines_of(batch)
     line_filter = TransferLineFilter(request.GET or None, queryset=lines, batch=batch)
     table = TransferLineTable(line_filter.qs, user=request.user)
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
-    profile = profile_of(request.user)
     return render(
         request,
         "subsidies/transfer_detail.html",
@@ -85,14 +74,13 @@ def transfer_detail(request, pk):
             "totals": transfers.batch_totals(batch),
             "events": batch.events.select_related("user").order_by("at", "pk"),
             "buttons": BUTTONS[BatchStatus(batch.status)],
-            "can_act": bool(profile and profile.role == Role.BUREAU) or (profile is None and request.user.is_superuser),
+            "can_act": scope_of(request.user).is_bureau,
             "final": batch.status in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED),
             "adjustment_form": AdjustmentForm() if batch.status == BatchStatus.DRAFT else None,
         },
     )
 
 
-@login_required
 @roles_required(Role.BUREAU)
 @require_POST
 def transfer_build(request):
@@ -101,9 +89,7 @@ def transfer_build(request):
         for error in form.errors.get("month", []):
             messages.error(request, error)
         return redirect("subsidies:transfer_list")
-    county = profile_of(request.user).county if profile_of(request.user) else None
-    if county is None:
-        raise Http404
+    county = county_of(request.user)
     built = transfers.batch_build(county=county, month=form.cleaned_data["month"], user=request.user)
     messages.success(
         request,
@@ -125,10 +111,9 @@ def transfer_build(request):
     return redirect("subsidies:transfer_list")
 
 
-@login_required
 @roles_required(Role.BUREAU)
 def transfer_transition(request, pk):
-    batch = get_object_or_404(scoped_batches(request.user), pk=pk)  # another county's batch: 404, whatever the method
+    batch = batch_get_for(request.user, pk)  # another county's batch: 404, whatever the method
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
@@ -144,10 +129,9 @@ def transfer_transition(request, pk):
     return redirect("subsidies:transfer_detail", pk=batch.pk)
 
 
-@login_required
 @roles_required(Role.BUREAU)
 def transfer_adjust(request, pk):
-    batch = get_object_or_404(scoped_batches(request.user), pk=pk)  # another county's batch: 404, whatever the method
+    batch = batch_get_for(request.user, pk)  # another county's batch: 404, whatever the method
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = AdjustmentForm(request.POST)
@@ -173,8 +157,8 @@ def transfer_adjust(request, pk):
 
 
 def _download(request, pk, extension):
-    batch = get_object_or_404(scoped_batches(request.user), pk=pk)
-    full_ids = _full_ids(request.user)
+    batch = batch_get_for(request.user, pk)
+    full_ids = sees_full_ids(request.user)
     record_export(
         user=request.user,
         kind="transfer_batch",
@@ -193,28 +177,23 @@ def _download(request, pk, extension):
     return response
 
 
-@login_required
 @roles_required(*READERS)
 def transfer_download_xlsx(request, pk):
     return _download(request, pk, "xlsx")
 
 
-@login_required
 @roles_required(*READERS)
 def transfer_download_csv(request, pk):
     return _download(request, pk, "csv")
 
 
-@login_required
 @roles_required(Role.BUREAU, Role.AUDITOR)
 def transfer_counterpart(request):
-    profile = profile_of(request.user)
-    if profile is None:
-        raise Http404
-    form = CounterpartForm(request.GET or None)
+    year = benefit_years_for(request.user).year_to_open(request.GET.get("year"))
+    form = CounterpartForm(request.GET or None, initial={"year": year})
     report, rows = None, []
     if form.is_valid():
-        report = transfers.counterpart_report(county=profile.county, year=form.cleaned_data["year"])
+        report = transfers.counterpart_report(county=county_of(request.user), year=form.cleaned_data["year"])
         labels = dict(FiscalLevel.choices)
         rows = [
             {"label": labels.get(r.level, r.level), "per_person": r.per_person, "people": r.people, "total": r.total}

@@ -112,8 +112,11 @@ def test_progress_history_per_snapshot(data):
 
 
 def test_year_defaults_to_the_last_run_and_honours_a_known_request(data):
-    assert sel.dashboard_year(county=data.county) == data.year
-    assert sel.dashboard_year(county=data.county, requested=1999) == data.year
+    from subsidies.reconciliation.selectors import benefit_years
+
+    years = benefit_years(county_id=data.county.pk)
+    assert years.year_to_open() == data.year
+    assert years.year_to_open("1999") == data.year
 
 
 # --- pages ---
