@@ -28,9 +28,8 @@ from subsidies.models import (
     RosterVersion,
     TransferBatch,
 )
+from subsidies.reconciliation.rules import ENROLLED_STATUSES, NOT_ENROLLED_STATUSES
 
-ENROLLED = (EnrolmentStatus.PROXY_ENROLLED, EnrolmentStatus.ENROLLED)
-NOT_ENROLLED = (EnrolmentStatus.NOT_ENROLLED, EnrolmentStatus.UNDERPAID)
 ZERO = Decimal("0.00")
 RATE_PLACES = Decimal("0.0001")
 # Departments hand in their full roster every month, and the year's list by the end of August.
@@ -126,7 +125,7 @@ def enrolment_overview(*, county: County, year: int, township: Township | None =
         not_enrolled=counts.get(EnrolmentStatus.NOT_ENROLLED, 0),
         people=sum(counts.values()),
     )
-    overview.enrolled = overview.proxy_enrolled + counts.get(EnrolmentStatus.ENROLLED, 0)
+    overview.enrolled = sum(counts.get(status, 0) for status in ENROLLED_STATUSES)
     table = QuotaTable.objects.filter(county=county, year=year).first()
     if table is not None:
         overview.quota_title = table.title
@@ -191,7 +190,7 @@ def township_progress(*, county: County, year: int) -> list[PlaceProgress]:
         row = rows.get(township_id)
         if row is None:
             continue
-        if status in ENROLLED:
+        if status in ENROLLED_STATUSES:
             row.enrolled += n
         else:
             row.not_enrolled += n
@@ -220,7 +219,7 @@ def village_progress(*, county: County, year: int, township: Township) -> list[P
         row = rows.get(village_id)
         if row is None:
             continue
-        if status in ENROLLED:
+        if status in ENROLLED_STATUSES:
             row.enrolled += n
         else:
             row.not_enrolled += n
@@ -338,7 +337,7 @@ def fund_totals_for_month(
         return by_fund[fund_id]
 
     owed = (
-        results.filter(status__in=ENROLLED, subsidy__gt=0, enrolled_on__range=(first, last))
+        results.filter(status__in=ENROLLED_STATUSES, subsidy__gt=0, enrolled_on__range=(first, last))
         .values_list("fund_id")
         .annotate(total=Sum("subsidy"), n=Count("id"))
         .order_by()
@@ -377,7 +376,7 @@ class CategoryTotal:
 
 def subsidy_by_category(*, county: County, year: int, department: Department | None = None) -> list[CategoryTotal]:
     """Subsidies granted this year per winning category, for enrolled people (代缴 and 差额资助)."""
-    results = ReconciliationResult.objects.filter(county=county, year=year, status__in=ENROLLED, subsidy__gt=0)
+    results = ReconciliationResult.objects.filter(county=county, year=year, status__in=ENROLLED_STATUSES, subsidy__gt=0)
     if department is not None:
         results = results.filter(department=department)
     rows = (
@@ -517,7 +516,7 @@ def department_unenrolled(*, county: County, year: int, department: Department, 
         .values("id_number")
     )
     results = ReconciliationResult.objects.filter(county=county, year=year, id_number__in=holders)
-    missing = results.filter(status__in=NOT_ENROLLED)
+    missing = results.filter(status__in=NOT_ENROLLED_STATUSES)
     by_township = [
         (name or "—", n)
         for name, n in missing.values_list("township__name").annotate(n=Count("id")).order_by("-n", "township__name")

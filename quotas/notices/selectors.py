@@ -21,8 +21,9 @@ from django.db.models import Count
 
 from enrollment.models import Village
 from quotas.progress import ranking
-from quotas.progress.selectors import ENROLLED_STATUSES, results_for
+from quotas.progress.selectors import results_for
 from subsidies.models import Policy, ReconciliationResult
+from subsidies.reconciliation.rules import ENROLLED_STATUSES
 
 
 @dataclass

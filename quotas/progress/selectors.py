@@ -25,12 +25,8 @@ from django.db.models import Count, Q, QuerySet
 from enrollment.models import COVERED_ELSEWHERE_REASONS, County, FollowUpCase, Payment, Person
 from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
 from quotas.progress import ranking
-from subsidies.models import Department, EnrolmentStatus, ReconciliationResult
-
-ENROLLED_STATUSES = (EnrolmentStatus.PROXY_ENROLLED, EnrolmentStatus.ENROLLED)
-
-
-NOT_ENROLLED_STATUSES = (EnrolmentStatus.NOT_ENROLLED, EnrolmentStatus.UNDERPAID)
+from subsidies.models import Department, ReconciliationResult
+from subsidies.reconciliation.rules import ENROLLED_STATUSES
 
 
 def results_for(*, county_id: int, year: int) -> QuerySet[ReconciliationResult]:

@@ -890,7 +890,7 @@ class _Part:
             for start in range(0, len(rows), 20000):
                 copy.write("".join([_copy_line(row, text) for row in rows[start : start + 20000]]))
         if households_in_sql:
-            enrolled = "('enrolled', 'proxy_enrolled')"
+            enrolled = rr.ENROLLED_STATUSES_SQL
             c.execute(
                 f"""
                 UPDATE recon_out o

@@ -20,8 +20,18 @@ PROXY_ENROLLED = "proxy_enrolled"
 ENROLLED = "enrolled"
 UNDERPAID = "underpaid"
 NOT_ENROLLED = "not_enrolled"
-ENROLLED_STATUSES = frozenset({PROXY_ENROLLED, ENROLLED})
+# Who counts as enrolled (SPEC §6, §9): 代缴参保 and 参保. An underpaid person is not enrolled. The one definition:
+# every page, export, count and query reads these two tuples (a tuple, so SQL parameters keep one order).
+ENROLLED_STATUSES = (PROXY_ENROLLED, ENROLLED)
+NOT_ENROLLED_STATUSES = (NOT_ENROLLED, UNDERPAID)
 STATUS_ORDER = (PROXY_ENROLLED, ENROLLED, UNDERPAID, NOT_ENROLLED)
+# The same set as an SQL literal, for constant SQL that cannot take parameters where the set is used.
+ENROLLED_STATUSES_SQL = "(" + ", ".join(f"'{status}'" for status in ENROLLED_STATUSES) + ")"
+
+
+def is_enrolled(status: str) -> bool:
+    return status in ENROLLED_STATUSES
+
 
 # Flag codes in the order they are stored and shown (the order of subsidies.models.Flag).
 FLAG_ORDER = (
