@@ -6,7 +6,6 @@ selector reads set-wise (aggregates grouped in the database), never one query pe
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,6 +27,7 @@ from subsidies.models import (
     RosterVersion,
     TransferBatch,
 )
+from subsidies.policies.rules import month_end, month_start
 from subsidies.reconciliation.rules import ENROLLED_STATUSES, NOT_ENROLLED_STATUSES
 
 ZERO = Decimal("0.00")
@@ -41,19 +41,6 @@ def rate_of(enrolled: int, target: int | None) -> Decimal | None:
     if not target:
         return None
     return (Decimal(enrolled) / Decimal(target)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def previous_month_start(day: date) -> date:
-    first = month_start(day)
-    return first.replace(year=first.year - 1, month=12) if first.month == 1 else first.replace(month=first.month - 1)
 
 
 def local_today() -> date:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from subsidies.policies import rules
-from subsidies.policies.rules import PolicyRules, choose_winner, standard_for, subsidy_for
+from subsidies.policies.rules import PolicyRules, choose_winner, first_of_next_month, standard_for, subsidy_for
 
 ZERO = Decimal("0.00")
 
@@ -155,10 +155,6 @@ def flags_text(flags: Sequence[str]) -> str:
 
 def flags_parse(text: str) -> tuple[str, ...]:
     return tuple(code for code in text.split(";") if code)
-
-
-def first_of_next_month(day: date) -> date:
-    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
 
 
 def _memo(policy: PolicyRules) -> dict:

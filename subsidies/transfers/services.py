@@ -34,6 +34,7 @@ from subsidies.models import (
     TransferLine,
 )
 from subsidies.policies import rules as policy_rules_module
+from subsidies.policies.rules import first_of_next_month, month_start
 from subsidies.policies.selectors import policy_rules
 from subsidies.reconciliation.rules import ENROLLED_STATUSES, ENROLLED_STATUSES_SQL, PROXY_ENROLLED
 from subsidies.transfers import rules
@@ -235,8 +236,8 @@ def batch_build(*, county: County, month: date, user=None) -> BuildResult:
     Every subsidy owed up to the end of `month` that is in no batch yet goes into the batch of its fund.
     Idempotent: building again changes nothing unless the reconciliation results changed meanwhile.
     """
-    month = rules.month_start(month)
-    end = rules.next_month(month)
+    month = month_start(month)
+    end = first_of_next_month(month)
     result = BuildResult(county=county, month=month)
     _lock_county(county.pk)
 
@@ -381,7 +382,7 @@ def adjustment_add(
     *, county: County, fund: Fund, month: date, year: int, id_number: str, amount: Decimal, reason: str, user
 ) -> TransferLine:
     """An explicit correction of a subsidy already in an approved batch, as a line of a later draft batch."""
-    month = rules.month_start(month)
+    month = month_start(month)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidBatchTransition(_("An adjustment needs a reason."))
