@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from enrollment.models import CaseStatus, County, FollowUpCase, ImportJob, ImportKind, ImportStatus, Township
 from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
+from quotas.progress import ranking
+from quotas.progress.ranking import rate_against_target
 from subsidies.models import (
     Department,
     EnrolmentStatus,
@@ -31,16 +33,8 @@ from subsidies.policies.rules import month_end, month_start
 from subsidies.reconciliation.rules import ENROLLED_STATUSES, NOT_ENROLLED_STATUSES
 
 ZERO = Decimal("0.00")
-RATE_PLACES = Decimal("0.0001")
 # Departments hand in their full roster every month, and the year's list by the end of August.
 ANNUAL_ROSTER_MONTH = 8
-
-
-def rate_of(enrolled: int, target: int | None) -> Decimal | None:
-    """Enrolled ÷ target as a fraction with four places (None when there is no target)."""
-    if not target:
-        return None
-    return (Decimal(enrolled) / Decimal(target)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
 def local_today() -> date:
@@ -88,7 +82,7 @@ class Overview:
 
     @property
     def rate(self) -> Decimal | None:
-        return rate_of(self.enrolled, self.target)
+        return rate_against_target(self.enrolled, self.target)
 
     @property
     def stated_differs(self) -> bool:
@@ -151,21 +145,16 @@ class PlaceProgress:
 
     @property
     def rate(self) -> Decimal | None:
-        return rate_of(self.enrolled, self.target)
+        return rate_against_target(self.enrolled, self.target)
 
 
 def _ranked(rows: list[PlaceProgress]) -> list[PlaceProgress]:
-    """Highest completion rate first (places without a target last, by enrolled people); ties share a rank."""
-    rows.sort(key=lambda r: (r.rate is None, -(r.rate or 0), -r.enrolled, r.name))
-    previous, rank = None, 0
-    for position, row in enumerate(rows, start=1):
-        key = (row.rate, row.enrolled) if row.rate is not None else None
-        if key is None:
-            row.rank = None
-            continue
-        if key != previous:
-            rank = position
-        row.rank, previous = rank, key
+    """Ranked by `quotas.progress.ranking.rank_by_rate` (equal rates share a rank), highest rate first; places
+    without a target come last, unranked. Within a shared rank the larger place is listed first."""
+    ranks = ranking.rank_by_rate({index: row.rate for index, row in enumerate(rows) if row.rate is not None})
+    for index, row in enumerate(rows):
+        row.rank = ranks.get(index)
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, -r.enrolled, r.name))
     return rows
 
 
@@ -266,9 +255,9 @@ def progress_history(
             township_totals[snapshot_id][1] += target or 0
     for pk, taken_at in snapshots:
         history.labels.append(timezone.localtime(taken_at).strftime("%m-%d"))
-        history.county.append(rate_of(*county_totals[pk]))
+        history.county.append(rate_against_target(*county_totals[pk]))
         if township is not None:
-            history.township.append(rate_of(*township_totals[pk]) if pk in township_totals else None)
+            history.township.append(rate_against_target(*township_totals[pk]) if pk in township_totals else None)
     return history
 
 

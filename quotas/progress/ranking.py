@@ -23,6 +23,13 @@ def completion_rate(enrolled: int, target: int) -> Decimal:
     return (Decimal(enrolled) / Decimal(target)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
+def rate_against_target(enrolled: int, target: int | None) -> Decimal | None:
+    """The completion rate of a place that may have no target at all (not in the quota table): None then."""
+    if not target:
+        return None
+    return completion_rate(enrolled, target)
+
+
 def coverage_rate(covered: int, certified: int) -> Decimal | None:
     """covered ÷ certified, or None when nobody is certified (no rate rather than a fake 0% or 100%)."""
     if certified <= 0:
@@ -36,7 +43,11 @@ def work_fund(enrolled: int, per_person: Decimal) -> Decimal:
 
 
 def rank_by_rate(rates: Mapping[K, Decimal]) -> dict[K, int]:
-    """Competition ranking, highest rate first: equal rates share a rank, the next rank skips (1, 2, 2, 4)."""
+    """Competition ranking, highest rate first: equal rates share a rank, the next rank skips (1, 2, 2, 4).
+
+    The one tie rule of every page (SPEC §9 ranks by completion rate alone): the enrolled count never breaks a
+    tie, so a township with 50/100 and one with 5/10 share their rank on the home page and the ranking page.
+    """
     ordered = sorted(rates.values(), reverse=True)
     first_position = {}
     for position, rate in enumerate(ordered, start=1):
