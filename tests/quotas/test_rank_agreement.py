@@ -72,3 +72,14 @@ def test_a_tied_township_reads_the_shared_rank_on_its_own_home_page(client, tied
     home = client.get(reverse("home"))
     assert home.context["mine"].rank == 2 and home.context["ranked"] == len(FIGURES)
     assert "2 / 5" in home.content.decode()
+
+
+def test_the_home_chart_marks_the_bottom_three_as_the_ranking_page_flags_them():
+    from dashboard import views
+    from dashboard.selectors import PlaceProgress
+
+    figures = {"甲": (4, 4), "乙": (3, 4), "丙": (2, 4), "丁": (2, 4), "戊": (1, 4)}
+    rows = [PlaceProgress(k, name, enrolled=e, target=t) for k, (name, (e, t)) in enumerate(figures.items())]
+    tones = {bar.label: bar.tone for bar in views._township_bars(rows)}
+    # 乙 has three below it: not in the bottom three; 丙 and 丁 tie on its boundary, both are.
+    assert tones == {"甲": "good", "乙": "", "丙": "bad", "丁": "bad", "戊": "bad"}
