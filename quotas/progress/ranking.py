@@ -10,10 +10,11 @@ from collections.abc import Hashable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple, TypeVar
 
+from subsidies.policies.rules import round_money
+
 K = TypeVar("K", bound=Hashable)
 
 RATE_PLACES = Decimal("0.0001")
-YUAN = Decimal("0.01")
 
 
 def completion_rate(enrolled: int, target: int) -> Decimal:
@@ -39,7 +40,7 @@ def coverage_rate(covered: int, certified: int) -> Decimal | None:
 
 def work_fund(enrolled: int, per_person: Decimal) -> Decimal:
     """A village's work fund: enrolled people × the policy's amount per person (朱集: 1 yuan)."""
-    return (Decimal(enrolled) * Decimal(per_person)).quantize(YUAN, rounding=ROUND_HALF_UP)
+    return round_money(Decimal(enrolled) * Decimal(per_person))
 
 
 def rank_by_rate(rates: Mapping[K, Decimal]) -> dict[K, int]:
