@@ -99,6 +99,7 @@ def main() -> None:
     from quotas.models import QuotaTable
     from quotas.progress import selectors
     from quotas.progress.services import progress_snapshot_take
+    from subsidies.reconciliation.rules import ENROLLED_STATUSES_SQL
 
     county = load(args.results)
     table = QuotaTable.objects.get(county=county, year=2024)
@@ -108,7 +109,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT township_id, village_id, count(*) FROM subsidies_reconciliationresult"
-                " WHERE county_id = %s AND year = 2024 AND status IN ('enrolled', 'proxy_enrolled')"
+                f" WHERE county_id = %s AND year = 2024 AND status IN {ENROLLED_STATUSES_SQL}"
                 " GROUP BY township_id, village_id",
                 [county.pk],
             )
@@ -125,7 +126,7 @@ def main() -> None:
     def plain_department_group_by():
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT department_id, count(*), count(*) FILTER (WHERE status IN ('enrolled', 'proxy_enrolled'))"
+                f"SELECT department_id, count(*), count(*) FILTER (WHERE status IN {ENROLLED_STATUSES_SQL})"
                 " FROM subsidies_reconciliationresult WHERE county_id = %s AND year = 2024"
                 " AND department_id IS NOT NULL GROUP BY department_id",
                 [county.pk],

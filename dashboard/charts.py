@@ -167,11 +167,18 @@ def line_chart(
     series: Sequence[Series],
     value_format: Callable[[Number], str] = plain_number,
     max_value: Number | None = None,
+    ticks: Sequence[Number] | None = None,
+    reference: Number | None = None,
+    reference_label: str = "",
     empty_text: str = "",
     width: int = 640,
     height: int = 260,
 ) -> str:
-    """Lines over shared x positions (e.g. snapshot dates); None leaves a gap. Up to 6 series get own colours."""
+    """Lines over shared x positions (e.g. snapshot dates); None leaves a gap. Up to 6 series get own colours.
+
+    `ticks` replaces the default grid (0, ¼ … 1 of the scale); `reference` draws a dashed horizontal line (a goal
+    such as 100%) labelled `reference_label`.
+    """
     left, right, top, bottom = 64, 16, 12, 54
     plot_w = width - left - right
     plot_h = height - top - bottom
@@ -199,9 +206,9 @@ def line_chart(
     def y_at(v: float) -> float:
         return top + plot_h - max(v, 0.0) / scale_max * plot_h
 
-    # Grid and y ticks at 0, 25, 50, 75, 100% of the scale.
-    for k in range(5):
-        v = scale_max * k / 4
+    # Grid and y ticks at 0, 25, 50, 75, 100% of the scale unless the caller gives its own.
+    grid = [scale_max * k / 4 for k in range(5)] if ticks is None else [float(t) for t in ticks]
+    for v in grid:
         y = y_at(v)
         parts.append(f'<line class="chart-grid" x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}"/>')
         tick = round(v) if all_whole and v.is_integer() else v
@@ -218,6 +225,14 @@ def line_chart(
             f'<text class="chart-tick" x="{x_at(i):.1f}" y="{top + plot_h + 18}" text-anchor="middle">'
             f"{escape(label)}</text>"
         )
+    if reference is not None:
+        ry = y_at(float(reference))
+        parts.append(f'<line class="chart-reference" x1="{left}" y1="{ry:.1f}" x2="{width - right}" y2="{ry:.1f}"/>')
+        if reference_label:
+            parts.append(
+                f'<text class="chart-reference-label" x="{width - right - 2}" y="{ry - 4:.1f}" text-anchor="end">'
+                f"{escape(reference_label)}</text>"
+            )
     for index, s in enumerate(series):
         css = f"chart-series-{index % 6}"
         runs: list[list[str]] = [[]]

@@ -6,17 +6,18 @@ selector reads set-wise (aggregates grouped in the database), never one query pe
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from enrollment.models import CaseStatus, County, FollowUpCase, ImportJob, ImportKind, ImportStatus, Township
 from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
+from quotas.progress import ranking
+from quotas.progress.ranking import rate_against_target
 from subsidies.models import (
     Department,
     EnrolmentStatus,
@@ -27,33 +28,12 @@ from subsidies.models import (
     RosterVersion,
     TransferBatch,
 )
+from subsidies.policies.rules import month_end, month_start
+from subsidies.reconciliation.rules import ENROLLED_STATUSES, NOT_ENROLLED_STATUSES
 
-ENROLLED = (EnrolmentStatus.PROXY_ENROLLED, EnrolmentStatus.ENROLLED)
-NOT_ENROLLED = (EnrolmentStatus.NOT_ENROLLED, EnrolmentStatus.UNDERPAID)
 ZERO = Decimal("0.00")
-RATE_PLACES = Decimal("0.0001")
 # Departments hand in their full roster every month, and the year's list by the end of August.
 ANNUAL_ROSTER_MONTH = 8
-
-
-def rate_of(enrolled: int, target: int | None) -> Decimal | None:
-    """Enrolled ÷ target as a fraction with four places (None when there is no target)."""
-    if not target:
-        return None
-    return (Decimal(enrolled) / Decimal(target)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def previous_month_start(day: date) -> date:
-    first = month_start(day)
-    return first.replace(year=first.year - 1, month=12) if first.month == 1 else first.replace(month=first.month - 1)
 
 
 def local_today() -> date:
@@ -80,7 +60,7 @@ class Overview:
 
     @property
     def rate(self) -> Decimal | None:
-        return rate_of(self.enrolled, self.target)
+        return rate_against_target(self.enrolled, self.target)
 
     @property
     def stated_differs(self) -> bool:
@@ -104,7 +84,7 @@ def enrolment_overview(*, county: County, year: int, township: Township | None =
         not_enrolled=counts.get(EnrolmentStatus.NOT_ENROLLED, 0),
         people=sum(counts.values()),
     )
-    overview.enrolled = overview.proxy_enrolled + counts.get(EnrolmentStatus.ENROLLED, 0)
+    overview.enrolled = sum(counts.get(status, 0) for status in ENROLLED_STATUSES)
     table = QuotaTable.objects.filter(county=county, year=year).first()
     if table is not None:
         overview.quota_title = table.title
@@ -143,21 +123,16 @@ class PlaceProgress:
 
     @property
     def rate(self) -> Decimal | None:
-        return rate_of(self.enrolled, self.target)
+        return rate_against_target(self.enrolled, self.target)
 
 
 def _ranked(rows: list[PlaceProgress]) -> list[PlaceProgress]:
-    """Highest completion rate first (places without a target last, by enrolled people); ties share a rank."""
-    rows.sort(key=lambda r: (r.rate is None, -(r.rate or 0), -r.enrolled, r.name))
-    previous, rank = None, 0
-    for position, row in enumerate(rows, start=1):
-        key = (row.rate, row.enrolled) if row.rate is not None else None
-        if key is None:
-            row.rank = None
-            continue
-        if key != previous:
-            rank = position
-        row.rank, previous = rank, key
+    """Ranked by `quotas.progress.ranking.rank_by_rate` (equal rates share a rank), highest rate first; places
+    without a target come last, unranked. Within a shared rank the larger place is listed first."""
+    ranks = ranking.rank_by_rate({index: row.rate for index, row in enumerate(rows) if row.rate is not None})
+    for index, row in enumerate(rows):
+        row.rank = ranks.get(index)
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, -r.enrolled, r.name))
     return rows
 
 
@@ -169,7 +144,7 @@ def township_progress(*, county: County, year: int) -> list[PlaceProgress]:
         row = rows.get(township_id)
         if row is None:
             continue
-        if status in ENROLLED:
+        if status in ENROLLED_STATUSES:
             row.enrolled += n
         else:
             row.not_enrolled += n
@@ -198,7 +173,7 @@ def village_progress(*, county: County, year: int, township: Township) -> list[P
         row = rows.get(village_id)
         if row is None:
             continue
-        if status in ENROLLED:
+        if status in ENROLLED_STATUSES:
             row.enrolled += n
         else:
             row.not_enrolled += n
@@ -258,9 +233,9 @@ def progress_history(
             township_totals[snapshot_id][1] += target or 0
     for pk, taken_at in snapshots:
         history.labels.append(timezone.localtime(taken_at).strftime("%m-%d"))
-        history.county.append(rate_of(*county_totals[pk]))
+        history.county.append(rate_against_target(*county_totals[pk]))
         if township is not None:
-            history.township.append(rate_of(*township_totals[pk]) if pk in township_totals else None)
+            history.township.append(rate_against_target(*township_totals[pk]) if pk in township_totals else None)
     return history
 
 
@@ -316,7 +291,7 @@ def fund_totals_for_month(
         return by_fund[fund_id]
 
     owed = (
-        results.filter(status__in=ENROLLED, subsidy__gt=0, enrolled_on__range=(first, last))
+        results.filter(status__in=ENROLLED_STATUSES, subsidy__gt=0, enrolled_on__range=(first, last))
         .values_list("fund_id")
         .annotate(total=Sum("subsidy"), n=Count("id"))
         .order_by()
@@ -355,7 +330,7 @@ class CategoryTotal:
 
 def subsidy_by_category(*, county: County, year: int, department: Department | None = None) -> list[CategoryTotal]:
     """Subsidies granted this year per winning category, for enrolled people (代缴 and 差额资助)."""
-    results = ReconciliationResult.objects.filter(county=county, year=year, status__in=ENROLLED, subsidy__gt=0)
+    results = ReconciliationResult.objects.filter(county=county, year=year, status__in=ENROLLED_STATUSES, subsidy__gt=0)
     if department is not None:
         results = results.filter(department=department)
     rows = (
@@ -495,7 +470,7 @@ def department_unenrolled(*, county: County, year: int, department: Department, 
         .values("id_number")
     )
     results = ReconciliationResult.objects.filter(county=county, year=year, id_number__in=holders)
-    missing = results.filter(status__in=NOT_ENROLLED)
+    missing = results.filter(status__in=NOT_ENROLLED_STATUSES)
     by_township = [
         (name or "—", n)
         for name, n in missing.values_list("township__name").annotate(n=Count("id")).order_by("-n", "township__name")

@@ -14,6 +14,7 @@ from accounts.models import Role
 from accounts.navigation import first_url
 from dashboard import charts
 from dashboard import selectors as sel
+from quotas.progress import ranking
 from subsidies.reconciliation.selectors import benefit_years_for
 
 
@@ -63,14 +64,16 @@ def _links() -> dict[str, str | None]:
 def _township_bars(rows: list[sel.PlaceProgress]) -> list[charts.Bar]:
     bars = []
     with_targets = any(r.target for r in rows)
+    rates = {r.pk: r.rate for r in rows if r.rate is not None}
+    # The bottom three as the ranking page flags them (a tie on the boundary is included), when there are more.
+    low = ranking.bottom(rates, 3) if len(rates) > 3 else set()
     for row in rows:
         if with_targets and not row.target:
             note = _("no target, %(n)s enrolled") % {"n": f"{row.enrolled:,}"}
             bars.append(charts.Bar(row.name, Decimal(0), note, "muted"))
         elif with_targets:
             rate = row.rate
-            ranked = len([r for r in rows if r.rank is not None])
-            tone = "good" if rate >= 1 else ("bad" if ranked > 3 and row.rank > ranked - 3 else "")
+            tone = "good" if rate >= 1 else ("bad" if row.pk in low else "")
             bars.append(charts.Bar(row.name, rate, f"{charts.percent(rate)}（{row.enrolled:,}/{row.target:,}）", tone))
         else:
             bars.append(charts.Bar(row.name, row.enrolled))

@@ -187,10 +187,14 @@ def normalise(raw) -> str:
     return text.upper() if "e" in text else text
 
 
+def with_check_character(body: str) -> str:
+    """The 18-character number for a 17-digit body: the body and its ISO 7064 MOD 11-2 check character."""
+    return body + calc_check_digit(body + "0")
+
+
 def convert_15(number: str) -> str:
     """An old 15-digit number as 18 digits: 19 before the 2-digit year, and the check character."""
-    body = number[:6] + "19" + number[6:]
-    return body + calc_check_digit(body + "0")
+    return with_check_character(number[:6] + "19" + number[6:])
 
 
 def check(raw, *, today: datetime.date | None = None) -> IdCheck:
@@ -271,5 +275,4 @@ def birth_date_of(number: str) -> datetime.date | None:
 
 def make_id(area: str, birth: datetime.date, sequence: int) -> str:
     """A valid 18-character number for an area, birth date and 3-digit sequence (odd = male); for demo data."""
-    body = f"{area}{birth:%Y%m%d}{sequence % 1000:03d}"
-    return body + calc_check_digit(body + "0")
+    return with_check_character(f"{area}{birth:%Y%m%d}{sequence % 1000:03d}")

@@ -111,7 +111,7 @@ def build_transfers_for_all_counties(month: str | None = None) -> list[int]:
     """Beat, on the 1st: build the month just ended for every county that has reconciliation results."""
     from enrollment.models import County
     from subsidies.models import ReconciliationResult
-    from subsidies.transfers.rules import previous_month
+    from subsidies.policies.rules import previous_month
 
     first = date.fromisoformat(month) if month else previous_month(timezone.localdate())
     has_results = ReconciliationResult.objects.filter(county=OuterRef("pk"))

@@ -1,8 +1,11 @@
-"""Template filters for figures on staff pages: rates as percentages, money with thousands separators."""
+"""Template filters for figures on staff pages (rates as percentages, money with thousands separators) and the
+`rate_chart` tag, which draws chart data of a lower app (quotas) with the one chart library, `dashboard.charts`.
+"""
 
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from dashboard import charts
 
@@ -40,6 +43,25 @@ def count(value):
         return f"{int(value):,}"
     except (TypeError, ValueError):
         return "—"
+
+
+@register.simple_tag
+def rate_chart(chart):
+    """A `quotas.progress.chart_data.RateChart` as an SVG line chart: rates in percent, a dashed line at the goal."""
+    svg = charts.line_chart(
+        chart_id=chart.chart_id,
+        title=chart.title,
+        x_labels=chart.x_labels,
+        series=[charts.Series(line.name, line.rates) for line in chart.lines],
+        value_format=charts.percent,
+        max_value=chart.scale_max,
+        ticks=chart.ticks,
+        reference=1,
+        reference_label=chart.goal_label,
+        width=720,
+        height=300,
+    )
+    return mark_safe(svg)  # noqa: S308 - dashboard.charts escapes every label it writes
 
 
 @register.simple_tag(takes_context=True)

@@ -7,13 +7,13 @@ its own department's imports; auditors read; the bureau sees its county. Views c
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from accounts.access import can_write, county_of, profile_of, roles_required, scope_of
-from accounts.exports import record_export
+from accounts.exports import XLSX, download_response, record_export
 from accounts.models import Role
 from config.queue import QueueUnavailable, send_on_commit
 from enrollment.files.templates import template_workbook
@@ -275,12 +275,4 @@ def import_template(request, kind):
     data, filename = template_workbook(
         kind=kind, department_name=department.name if department else "", categories=categories
     )
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+    return download_response(data, filename=filename, content_type=XLSX)

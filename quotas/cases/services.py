@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from enrollment.dbstats import refresh_statistics
 from enrollment.models import CaseReason, CaseStatus, FollowUpCase
 from quotas.cases import evidence
-from quotas.progress.selectors import NOT_ENROLLED_STATUSES
 from subsidies.models import ReconciliationResult, ReconciliationRun
+from subsidies.reconciliation.rules import NOT_ENROLLED_STATUSES
 
 logger = logging.getLogger(__name__)
 

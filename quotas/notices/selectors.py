@@ -23,8 +23,9 @@ from django.shortcuts import get_object_or_404
 from accounts.access import Scope, place_rows, scope_of
 from enrollment.models import Village
 from quotas.progress import ranking
-from quotas.progress.selectors import ENROLLED_STATUSES, results_for
+from quotas.progress.selectors import results_for
 from subsidies.models import Policy, ReconciliationResult
+from subsidies.reconciliation.rules import ENROLLED_STATUSES
 
 
 @dataclass

@@ -6,15 +6,13 @@ the special-group coverage and the cases of its own department. Auditors read on
 
 from __future__ import annotations
 
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from accounts.access import mask_id_number, roles_required
-from accounts.exports import record_export
+from accounts.exports import XLSX, download_response, record_export
 from quotas.notices import selectors
 from quotas.notices.tables import NoticeTable
 from quotas.notices.workbook import notice_workbook
@@ -83,8 +81,6 @@ def notice_xlsx(request, village_id: int):
         filters={"village": village.pk, "year": year},
         full_ids=False,  # the notice shows masked ID numbers only
     )
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"{village.township.name}{village.name}-{year}-公示.xlsx"
+    return download_response(
+        data, filename=f"{village.township.name}{village.name}-{year}-公示.xlsx", content_type=XLSX
     )
-    return response

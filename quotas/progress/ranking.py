@@ -10,10 +10,11 @@ from collections.abc import Hashable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple, TypeVar
 
+from subsidies.policies.rules import round_money
+
 K = TypeVar("K", bound=Hashable)
 
 RATE_PLACES = Decimal("0.0001")
-YUAN = Decimal("0.01")
 
 
 def completion_rate(enrolled: int, target: int) -> Decimal:
@@ -21,6 +22,13 @@ def completion_rate(enrolled: int, target: int) -> Decimal:
     if target <= 0:
         return Decimal("0.0000")
     return (Decimal(enrolled) / Decimal(target)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def rate_against_target(enrolled: int, target: int | None) -> Decimal | None:
+    """The completion rate of a place that may have no target at all (not in the quota table): None then."""
+    if not target:
+        return None
+    return completion_rate(enrolled, target)
 
 
 def coverage_rate(covered: int, certified: int) -> Decimal | None:
@@ -32,11 +40,15 @@ def coverage_rate(covered: int, certified: int) -> Decimal | None:
 
 def work_fund(enrolled: int, per_person: Decimal) -> Decimal:
     """A village's work fund: enrolled people × the policy's amount per person (朱集: 1 yuan)."""
-    return (Decimal(enrolled) * Decimal(per_person)).quantize(YUAN, rounding=ROUND_HALF_UP)
+    return round_money(Decimal(enrolled) * Decimal(per_person))
 
 
 def rank_by_rate(rates: Mapping[K, Decimal]) -> dict[K, int]:
-    """Competition ranking, highest rate first: equal rates share a rank, the next rank skips (1, 2, 2, 4)."""
+    """Competition ranking, highest rate first: equal rates share a rank, the next rank skips (1, 2, 2, 4).
+
+    The one tie rule of every page (SPEC §9 ranks by completion rate alone): the enrolled count never breaks a
+    tie, so a township with 50/100 and one with 5/10 share their rank on the home page and the ranking page.
+    """
     ordered = sorted(rates.values(), reverse=True)
     first_position = {}
     for position, rate in enumerate(ordered, start=1):

@@ -27,12 +27,8 @@ from accounts.access import Scope, county_rows, scope_of
 from enrollment.models import COVERED_ELSEWHERE_REASONS, FollowUpCase, Payment, Person
 from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
 from quotas.progress import ranking
-from subsidies.models import Department, EnrolmentStatus, ReconciliationResult
-
-ENROLLED_STATUSES = (EnrolmentStatus.PROXY_ENROLLED, EnrolmentStatus.ENROLLED)
-
-
-NOT_ENROLLED_STATUSES = (EnrolmentStatus.NOT_ENROLLED, EnrolmentStatus.UNDERPAID)
+from subsidies.models import Department, ReconciliationResult
+from subsidies.reconciliation.rules import ENROLLED_STATUSES
 
 
 def quota_table_rows(qs: QuerySet, scope: Scope) -> QuerySet:

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
@@ -20,7 +19,7 @@ from accounts.models import Role
 from quotas.models import UnitKind
 from quotas.notices import selectors as notice_selectors
 from quotas.notices.tables import WorkFundTable
-from quotas.progress import charts, selectors
+from quotas.progress import chart_data, selectors
 from quotas.progress.ranking import coverage_rate
 from quotas.progress.services import progress_snapshot_take
 from quotas.progress.tables import CoverageTable, RankingTable, percent
@@ -94,10 +93,7 @@ def progress_chart(request):
         index = {s.taken_at: i for i, s in enumerate(snapshots)}
 
         def line(unit):
-            rates = [None] * len(snapshots)
-            for taken_at, rate in series.get(unit.pk, []):
-                rates[index[taken_at]] = rate
-            return charts.Series(unit.name, rates)
+            return chart_data.rate_line(unit.name, series.get(unit.pk, []), index)
 
         # One chart per township: its own unit, or its villages; the groups that are not places together.
         by_township: dict = {}
@@ -107,26 +103,10 @@ def progress_chart(request):
                 groups.append(unit)
             else:
                 by_township.setdefault(unit.township, []).append(unit)
-        for township, members in by_township.items():
-            name = township.name if township else _("Other")
-            figures.append(
-                mark_safe(  # noqa: S308 - charts.line_chart_svg escapes every label it writes
-                    charts.line_chart_svg(
-                        title=name, x_labels=x_labels, series=[line(u) for u in members], goal_label=_("goal 100%")
-                    )
-                )
-            )
+        charted = [(t.name if t else _("Other"), [line(u) for u in members]) for t, members in by_township.items()]
         if groups:
-            figures.append(
-                mark_safe(  # noqa: S308 - escaped by charts.line_chart_svg
-                    charts.line_chart_svg(
-                        title=_("Groups that are not places"),
-                        x_labels=x_labels,
-                        series=[line(u) for u in groups],
-                        goal_label=_("goal 100%"),
-                    )
-                )
-            )
+            charted.append((_("Groups that are not places"), [line(u) for u in groups]))
+        figures = chart_data.grouped_rate_charts(charted, x_labels=x_labels, goal_label=_("goal 100%"))
     context = {"years": years.years, "year": year, "table": table, "figures": figures}
     return render(request, "quotas/progress_chart.html", context)
 

@@ -1,4 +1,5 @@
-"""Pure policy arithmetic (SPEC §5–§7): no Django imports, no database.
+"""Pure policy arithmetic (SPEC §5–§7): no Django imports, no database. Also the one home of money rounding
+(`round_money`) and calendar-month arithmetic (`month_start`, `month_end`, `first_of_next_month`, `previous_month`).
 
 A `PolicyRules` is a frozen snapshot of one county's policy for one benefit year, built once by
 `subsidies.policies.selectors.policy_rules()` and then applied to millions of people without a query.
@@ -238,8 +239,24 @@ def within_grace(event: date, day: date, *, grace: int | None, unit: str) -> boo
     return grace is None or day <= period_end(event, grace, unit)
 
 
+# Calendar months, the one definition every app uses (batches, top-ups, dashboards): a month is named by its 1st.
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
 def first_of_next_month(day: date) -> date:
-    return add_months(day.replace(day=1), 1)
+    return add_months(month_start(day), 1)
+
+
+def previous_month(day: date) -> date:
+    """The 1st of the month before `day`'s month."""
+    return add_months(month_start(day), -1)
 
 
 def in_collection_window(policy: PolicyRules, day: date) -> bool:

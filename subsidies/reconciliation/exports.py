@@ -123,7 +123,6 @@ def iter_csv(rows: Iterable[list[str]]) -> Iterator[str]:
 
 def write_xlsx(rows: Iterable[list[str]], stream) -> int:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Reconciliation"))
@@ -134,8 +133,7 @@ def write_xlsx(rows: Iterable[list[str]], stream) -> int:
         cells = []
         for i, value in enumerate(row):
             if i in numeric:
-                cell = WriteOnlyCell(sheet, value=Decimal(value))
-                cell.number_format = "0.00"
+                cell = writers.cell(sheet, Decimal(value), number_format="0.00")
             else:
                 cell = writers.cell(sheet, value)  # never a formula, and the ID column stays text
             cells.append(cell)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from subsidies.policies import rules
-from subsidies.policies.rules import PolicyRules, choose_winner, standard_for, subsidy_for
+from subsidies.policies.rules import PolicyRules, choose_winner, first_of_next_month, standard_for, subsidy_for
 
 ZERO = Decimal("0.00")
 
@@ -20,8 +20,18 @@ PROXY_ENROLLED = "proxy_enrolled"
 ENROLLED = "enrolled"
 UNDERPAID = "underpaid"
 NOT_ENROLLED = "not_enrolled"
-ENROLLED_STATUSES = frozenset({PROXY_ENROLLED, ENROLLED})
+# Who counts as enrolled (SPEC §6, §9): 代缴参保 and 参保. An underpaid person is not enrolled. The one definition:
+# every page, export, count and query reads these two tuples (a tuple, so SQL parameters keep one order).
+ENROLLED_STATUSES = (PROXY_ENROLLED, ENROLLED)
+NOT_ENROLLED_STATUSES = (NOT_ENROLLED, UNDERPAID)
 STATUS_ORDER = (PROXY_ENROLLED, ENROLLED, UNDERPAID, NOT_ENROLLED)
+# The same set as an SQL literal, for constant SQL that cannot take parameters where the set is used.
+ENROLLED_STATUSES_SQL = "(" + ", ".join(f"'{status}'" for status in ENROLLED_STATUSES) + ")"
+
+
+def is_enrolled(status: str) -> bool:
+    return status in ENROLLED_STATUSES
+
 
 # Flag codes in the order they are stored and shown (the order of subsidies.models.Flag).
 FLAG_ORDER = (
@@ -145,10 +155,6 @@ def flags_text(flags: Sequence[str]) -> str:
 
 def flags_parse(text: str) -> tuple[str, ...]:
     return tuple(code for code in text.split(";") if code)
-
-
-def first_of_next_month(day: date) -> date:
-    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
 
 
 def _memo(policy: PolicyRules) -> dict:

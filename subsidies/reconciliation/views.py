@@ -8,7 +8,6 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +24,7 @@ from accounts.access import (
     sees_full_ids,
     shown_id_number,
 )
-from accounts.exports import record_export
+from accounts.exports import CSV, XLSX, download_response, record_export
 from accounts.models import Role
 from config.queue import QueueUnavailable
 from subsidies.models import ReconciliationRun
@@ -107,15 +106,8 @@ class ResultExportView(RoleRequiredMixin, ResultQuerysetMixin, FilterView):
         if request.GET.get("format") == "xlsx":
             buffer = io.BytesIO()
             write_xlsx(rows, buffer)
-            response = HttpResponse(
-                buffer.getvalue(),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-            response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-            return response
-        response = StreamingHttpResponse(iter_csv(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
+            return download_response(buffer.getvalue(), filename=f"{name}.xlsx", content_type=XLSX)
+        return download_response(iter_csv(rows), filename=f"{name}.csv", content_type=CSV)
 
 
 class RunStartForm(forms.Form):

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from subsidies.models import ReconciliationResult
+from subsidies.reconciliation import rules as rr
 
 FEN = Decimal("0.01")
 
@@ -61,7 +62,7 @@ class ResultWriter:
             for start in range(0, len(rows), 20000):
                 copy.write("".join([_copy_line(row, text) for row in rows[start : start + 20000]]))
         if households_in_sql:
-            enrolled = "('enrolled', 'proxy_enrolled')"
+            enrolled = rr.ENROLLED_STATUSES_SQL
             c.execute(
                 f"""
                 UPDATE recon_out o

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -38,20 +37,13 @@ def _text_cell(ws, value, *, bold=False, size=None, border=False):
 
 
 def _money_cell(ws, value, *, bold=False, border=True):
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = MONEY_FORMAT
-    if bold:
-        cell.font = Font(bold=True)
-    if border:
-        cell.border = BOX
-    return cell
+    return writers.cell(
+        ws, value, number_format=MONEY_FORMAT, font=Font(bold=True) if bold else None, border=BOX if border else None
+    )
 
 
 def _int_cell(ws, value, *, border=True):
-    cell = WriteOnlyCell(ws, value=value)
-    if border:
-        cell.border = BOX
-    return cell
+    return writers.cell(ws, value, border=BOX if border else None)
 
 
 def _lines(batch: TransferBatch) -> Iterator:
@@ -221,8 +213,8 @@ def _data_sheet(wb: Workbook, batch: TransferBatch) -> None:
         ws.append(
             [
                 _text_cell(ws, batch.number),
-                WriteOnlyCell(ws, value=line.year),
-                WriteOnlyCell(ws, value=seq),
+                writers.cell(ws, line.year),
+                writers.cell(ws, seq),
                 _text_cell(ws, line.name),
                 id_cell,
                 _text_cell(ws, line.township.name if line.township else ""),

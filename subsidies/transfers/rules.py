@@ -1,6 +1,6 @@
 """Pure rules of monthly transfer batches (SPEC §8): no Django imports, no database.
 
-The batch lifecycle as data (a pipeline in the manner of django-oscar's `Order.pipeline`), month arithmetic,
+The batch lifecycle as data (a pipeline in the manner of django-oscar's `Order.pipeline`), month parsing,
 the fiscal counterpart rows (SPEC §5, §8), and the text guard for cells of files the finance office opens in Excel.
 """
 
@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-FEN = Decimal("0.01")
-HUNDRED = Decimal(100)
+from subsidies.policies.rules import round_money
 
 DRAFT, CHECKED, APPROVED, EXPORTED, CONFIRMED = "draft", "checked", "approved", "exported", "confirmed"
 
@@ -30,19 +29,6 @@ FROZEN = frozenset({APPROVED, EXPORTED, CONFIRMED})
 
 def can_move(current: str, target: str) -> bool:
     return target in PIPELINE.get(current, ())
-
-
-def month_start(value: date) -> date:
-    return value.replace(day=1)
-
-
-def next_month(value: date) -> date:
-    return date(value.year + value.month // 12, value.month % 12 + 1, 1)
-
-
-def previous_month(value: date) -> date:
-    first = month_start(value)
-    return date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1)
 
 
 _MONTH = re.compile(r"^\s*(\d{4})\s*(?:-|/|年|\.)?\s*(\d{1,2})\s*月?\s*$")
@@ -70,10 +56,6 @@ def maker_checker_allows(*, approver_id: int | None, builder_id: int | None, che
         return False
     maker = builder_id if builder_id is not None else checker_id
     return maker is None or maker != approver_id
-
-
-def round_money(value: Decimal) -> Decimal:
-    return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from enrollment.models import County
 from subsidies.models import (
     BatchEvent,
     BatchStatus,
-    EnrolmentStatus,
     Fund,
     LineKind,
     Policy,
@@ -35,7 +34,9 @@ from subsidies.models import (
     TransferLine,
 )
 from subsidies.policies import rules as policy_rules_module
+from subsidies.policies.rules import first_of_next_month, month_start
 from subsidies.policies.selectors import policy_rules
+from subsidies.reconciliation.rules import ENROLLED_STATUSES, ENROLLED_STATUSES_SQL, PROXY_ENROLLED
 from subsidies.transfers import rules
 
 # Namespace of the advisory lock that serialises the builds of one county (the second key is the county id).
@@ -57,18 +58,18 @@ class BatchFrozen(InvalidBatchTransition):
 # What the fund owes for each result, and when: one derived row per person owed money, whatever the month.
 # Top-ups (次月资助) are owed in their top-up month; a person topped up paid in full, so nothing else is owed.
 # Proxy payments (代缴) are owed in the month of enrolment, differential subsidies (差额资助) in the month of payment.
-OWED_SQL = """
+OWED_SQL = f"""
     SELECT r.year, r.id_number, r.name, r.township_id, r.category_id, r.fund_id,
            CASE WHEN r.topup > 0 THEN 'topup'
-                WHEN r.status = 'proxy_enrolled' THEN 'proxy'
+                WHEN r.status = '{PROXY_ENROLLED}' THEN 'proxy'
                 ELSE 'differential' END AS kind,
            CASE WHEN r.topup > 0 THEN r.topup ELSE r.subsidy END AS amount,
            CASE WHEN r.topup > 0 THEN r.topup_month ELSE COALESCE(r.enrolled_on, r.paid_on) END AS owed_on
       FROM subsidies_reconciliationresult r
      WHERE r.county_id = %s
-       AND r.status IN ('proxy_enrolled', 'enrolled')
+       AND r.status IN {ENROLLED_STATUSES_SQL}
        AND (r.topup > 0 OR r.subsidy > 0)
-"""
+"""  # noqa: S608 - constant SQL, every value is a parameter
 
 # Funds with subsidies owed up to the end of the month that are in no batch yet (a NULL fund: no paying fund set).
 PENDING_FUNDS_SQL = f"""
@@ -235,8 +236,8 @@ def batch_build(*, county: County, month: date, user=None) -> BuildResult:
     Every subsidy owed up to the end of `month` that is in no batch yet goes into the batch of its fund.
     Idempotent: building again changes nothing unless the reconciliation results changed meanwhile.
     """
-    month = rules.month_start(month)
-    end = rules.next_month(month)
+    month = month_start(month)
+    end = first_of_next_month(month)
     result = BuildResult(county=county, month=month)
     _lock_county(county.pk)
 
@@ -381,7 +382,7 @@ def adjustment_add(
     *, county: County, fund: Fund, month: date, year: int, id_number: str, amount: Decimal, reason: str, user
 ) -> TransferLine:
     """An explicit correction of a subsidy already in an approved batch, as a line of a later draft batch."""
-    month = rules.month_start(month)
+    month = month_start(month)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidBatchTransition(_("An adjustment needs a reason."))
@@ -464,9 +465,7 @@ def counterpart_report(*, county: County, year: int) -> CounterpartReport:
     The split per person comes from the policy's fiscal shares through `subsidies.policies.rules.fiscal_split`.
     """
     policy = Policy.objects.filter(county=county, year=year).first()
-    people = ReconciliationResult.objects.filter(
-        county=county, year=year, status__in=[EnrolmentStatus.PROXY_ENROLLED, EnrolmentStatus.ENROLLED]
-    ).count()
+    people = ReconciliationResult.objects.filter(county=county, year=year, status__in=ENROLLED_STATUSES).count()
     rows: list[rules.CounterpartRow] = []
     if policy is not None:
         split = policy_rules_module.fiscal_split(policy_rules(county=county, year=year))

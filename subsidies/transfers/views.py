@@ -5,7 +5,7 @@ bureau builds and moves batches (auditors read only); the services refuse self-a
 """
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,7 +14,7 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from accounts.access import RoleRequiredMixin, county_of, roles_required, scope_of, sees_full_ids
-from accounts.exports import record_export
+from accounts.exports import CSV, XLSX, download_response, record_export
 from accounts.models import Role
 from subsidies.models import BatchStatus, FiscalLevel
 from subsidies.reconciliation.selectors import benefit_years_for
@@ -167,14 +167,10 @@ def _download(request, pk, extension):
         full_ids=full_ids,
     )
     if extension == "xlsx":
-        body = batch_workbook(batch=batch, full_ids=full_ids)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, content_type = batch_workbook(batch=batch, full_ids=full_ids), XLSX
     else:
-        body = batch_csv(batch=batch, full_ids=full_ids)
-        content_type = "text/csv; charset=utf-8"
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(batch, extension)}"'
-    return response
+        body, content_type = batch_csv(batch=batch, full_ids=full_ids), CSV
+    return download_response(body, filename=export_filename(batch, extension), content_type=content_type)
 
 
 @roles_required(*READERS)

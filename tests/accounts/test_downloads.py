@@ -241,3 +241,18 @@ def test_the_village_notice_workbook_is_recorded():
     record = ExportRecord.objects.exclude(pk=w.export_record.pk).get()
     assert record.kind == "village_notice" and record.username == "bureau" and record.rows == 1
     assert record.county == w.county and not record.full_ids
+
+
+def test_every_download_names_its_file_with_djangos_content_disposition_header():
+    from django.http import StreamingHttpResponse
+    from django.utils.http import content_disposition_header
+
+    from accounts.exports import CSV, XLSX, download_response
+
+    chinese = download_response(b"x", filename="朱集镇姜山村-2023-公示.xlsx", content_type=XLSX)
+    assert chinese["Content-Disposition"] == content_disposition_header(True, "朱集镇姜山村-2023-公示.xlsx")
+    assert chinese["Content-Disposition"].startswith("attachment; filename*=utf-8''")
+    plain = download_response(iter(["a,b\r\n"]), filename="reconciliation-2024.csv", content_type=CSV)
+    assert isinstance(plain, StreamingHttpResponse) and b"".join(plain.streaming_content) == b"a,b\r\n"
+    assert plain["Content-Disposition"] == 'attachment; filename="reconciliation-2024.csv"'
+    assert plain["Content-Type"] == CSV

@@ -22,19 +22,11 @@ from enrollment import models as em
 from enrollment.places.services import county_ensure
 from quotas import models as qm
 from subsidies import models as sm
+from tests.idnumbers import valid_id
 
 PASSWORD = "Matrix-pass-2026!"
 OWN_DEPARTMENT = "civil_affairs"
 OTHER_DEPARTMENTS = ("rural_revitalization", "disabled_federation", "veterans_affairs")
-
-
-def _check_char(body: str) -> str:
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
-
-
-def valid_id(body17: str) -> str:
-    return body17 + _check_char(body17)
 
 
 # A valid resident ID number of county A (checksum correct).

@@ -177,6 +177,19 @@ def test_a_check_character_wrong_by_one_is_a_checksum_error(number, step):
     assert not ids.is_valid(number[:-1] + wrong)
 
 
+@pytest.mark.parametrize("number", EVERY_CHECK_CHARACTER)
+def test_the_check_character_of_a_body_is_the_one_worked_out_by_hand(number):
+    assert ids.with_check_character(number[:17]) == number
+
+
+def test_the_test_helper_makes_numbers_the_check_accepts():
+    from tests.idnumbers import id_number, valid_id
+
+    assert valid_id("62072119800101019") == "620721198001010190"
+    assert id_number(6, born=datetime.date(1980, 1, 1)) == "62072119800101006X"
+    assert all(ids.check(id_number(k, born="19600504"), today=TODAY).ok for k in range(50))
+
+
 def test_the_check_characters_cover_every_value():
     assert sorted(n[-1] for n in EVERY_CHECK_CHARACTER[:11]) == list(CHECK_CHARACTERS)
 

@@ -177,7 +177,7 @@ def test_roster_template_has_text_id_column_and_category_drop_down(setup):
     assert validations and "人员类别" in validations[0].formula1
     assert [r[0].value for r in book["人员类别"].iter_rows()] == ["低保对象", "特困人员"]
     payments = client_for(users["bureau"]).get(reverse("enrollment:import_template", args=["payments"]))
-    assert payments["Content-Disposition"] == "attachment; filename*=UTF-8''" + quote("税务缴费明细导入模板.xlsx")
+    assert payments["Content-Disposition"] == "attachment; filename*=utf-8''" + quote("税务缴费明细导入模板.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(payments.content))
     ws = book["数据"]
     assert [c.value for c in ws[1]][:7] == [

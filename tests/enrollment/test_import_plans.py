@@ -9,8 +9,8 @@ from enrollment.models import ImportKind, ImportStatus, Person
 from enrollment.places.services import county_ensure
 from subsidies.models import Category, Department, Identity
 from tests.enrollment.importfiles import write_csv
+from tests.idnumbers import valid_id
 from tests.plan_guard import recorded_plans
-from tests.quotas.factories import valid_id
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 ROWS = 4000  # at work_mem 64 kB the planner cannot hash this many ID numbers

@@ -95,3 +95,24 @@ def test_control_characters_xml_cannot_hold_become_the_replacement_character():
     cells = next(_read_back(book).iter_rows(min_row=1, max_row=1))
     assert [c.value for c in cells] == ["a\ufffdb", "=\ufffdx"]
     assert [c.data_type for c in cells] == ["s", "s"]
+
+
+def test_no_module_but_the_writer_makes_spreadsheet_cells_or_csv():
+    """The formula guard exists once: every file the site hands out is written through enrollment.files.writers.
+
+    The demo generator is the exception by design: it writes the raw files counties bring, for upload.
+    """
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    allowed = {"enrollment/files/writers.py", "enrollment/demo/generator.py"}
+    offenders = []
+    for app in ("accounts", "enrollment", "subsidies", "quotas", "dashboard"):
+        for path in (root / app).rglob("*.py"):
+            name = path.relative_to(root).as_posix()
+            text = path.read_text(encoding="utf-8")
+            if name not in allowed and any(
+                marker in text for marker in ("WriteOnlyCell(", "csv.writer(", "csv.DictWriter(", 'data_type = "s"')
+            ):
+                offenders.append(name)
+    assert offenders == []

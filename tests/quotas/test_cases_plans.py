@@ -9,8 +9,8 @@ from enrollment.models import CaseStatus, FollowUpCase
 from enrollment.places.services import county_ensure
 from quotas.cases.services import cases_sync
 from subsidies.models import Department, EnrolmentStatus, ReconciliationResult
+from tests.idnumbers import valid_id
 from tests.plan_guard import recorded_plans
-from tests.quotas.factories import valid_id
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 PEOPLE = 4000  # at work_mem 64 kB the planner cannot hash this many ID numbers

@@ -8,19 +8,17 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.management import call_command
-from stdnum.cn.ric import calc_check_digit
 
 from enrollment.models import County, Household, Payment, Person, Township, Village
 from subsidies.models import Category, Identity, Policy, RosterVersion
+from tests.idnumbers import id_number as make_id_number
 
 _seq = itertools.count(1)
 
 
 def id_number(*, area: str = "620721", born: str = "19800101", seq: int | None = None) -> str:
     """A valid 18-character resident ID number (correct check character)."""
-    seq = next(_seq) if seq is None else seq
-    body = f"{area}{born}{seq % 1000:03d}"
-    return body + calc_check_digit(body + "0")
+    return make_id_number(next(_seq) if seq is None else seq, area=area, born=born)
 
 
 def seeded(code: str, year: int) -> Policy:

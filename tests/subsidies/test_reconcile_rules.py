@@ -154,3 +154,13 @@ def test_payments_complete_on_the_day_the_running_total_reaches_the_due():
     assert two.full_payments(Decimal("180")) == 2  # 200 and 180 (equal counts), not 5
     assert two.full_payments(Decimal("201")) == 0
     assert rr.NO_PAYMENT.full_payments(Decimal("1")) == 0
+
+
+def test_enrolled_means_proxy_enrolled_or_enrolled_and_never_underpaid():
+    from subsidies.models import EnrolmentStatus
+
+    assert rr.ENROLLED_STATUSES == (EnrolmentStatus.PROXY_ENROLLED, EnrolmentStatus.ENROLLED)
+    assert rr.NOT_ENROLLED_STATUSES == (EnrolmentStatus.NOT_ENROLLED, EnrolmentStatus.UNDERPAID)
+    assert set(rr.ENROLLED_STATUSES) | set(rr.NOT_ENROLLED_STATUSES) == set(EnrolmentStatus.values)
+    assert rr.is_enrolled("proxy_enrolled") and rr.is_enrolled("enrolled") and not rr.is_enrolled("underpaid")
+    assert rr.ENROLLED_STATUSES_SQL == "('proxy_enrolled', 'enrolled')"

@@ -18,6 +18,25 @@ def test_money_rounds_half_up_to_the_fen():
     assert rules.round_money(D("0.005")) == D("0.01")
     assert rules.round_money(D("2.675")) == D("2.68")
     assert rules.round_money(D("-0.005")) == D("-0.01")
+    assert rules.round_money(D("0.0049")) == D("0.00")
+    assert str(rules.round_money(D("12"))) == "12.00"
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "end", "following", "before"),
+    [
+        (date(2024, 1, 1), date(2024, 1, 1), date(2024, 1, 31), date(2024, 2, 1), date(2023, 12, 1)),
+        (date(2024, 1, 31), date(2024, 1, 1), date(2024, 1, 31), date(2024, 2, 1), date(2023, 12, 1)),
+        (date(2024, 2, 29), date(2024, 2, 1), date(2024, 2, 29), date(2024, 3, 1), date(2024, 1, 1)),
+        (date(2024, 11, 30), date(2024, 11, 1), date(2024, 11, 30), date(2024, 12, 1), date(2024, 10, 1)),
+        (date(2024, 12, 1), date(2024, 12, 1), date(2024, 12, 31), date(2025, 1, 1), date(2024, 11, 1)),
+        (date(2024, 12, 31), date(2024, 12, 1), date(2024, 12, 31), date(2025, 1, 1), date(2024, 11, 1)),
+        (date(2023, 2, 28), date(2023, 2, 1), date(2023, 2, 28), date(2023, 3, 1), date(2023, 1, 1)),
+    ],
+)
+def test_a_month_is_named_by_its_first_day_across_month_and_year_ends(day, start, end, following, before):
+    months = (rules.month_start(day), rules.month_end(day), rules.first_of_next_month(day), rules.previous_month(day))
+    assert months == (start, end, following, before)
 
 
 @pytest.mark.parametrize("row", ALL, ids=figure_id)

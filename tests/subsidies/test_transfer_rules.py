@@ -22,22 +22,6 @@ def test_the_pipeline_moves_forward_and_a_checker_may_send_back():
 
 
 @pytest.mark.parametrize(
-    ("day", "start", "following", "before"),
-    [
-        (date(2024, 1, 1), date(2024, 1, 1), date(2024, 2, 1), date(2023, 12, 1)),
-        (date(2024, 1, 31), date(2024, 1, 1), date(2024, 2, 1), date(2023, 12, 1)),
-        (date(2024, 2, 29), date(2024, 2, 1), date(2024, 3, 1), date(2024, 1, 1)),
-        (date(2024, 11, 30), date(2024, 11, 1), date(2024, 12, 1), date(2024, 10, 1)),
-        (date(2024, 12, 1), date(2024, 12, 1), date(2025, 1, 1), date(2024, 11, 1)),
-        (date(2024, 12, 31), date(2024, 12, 1), date(2025, 1, 1), date(2024, 11, 1)),
-        (date(2023, 2, 28), date(2023, 2, 1), date(2023, 3, 1), date(2023, 1, 1)),
-    ],
-)
-def test_month_arithmetic_at_month_and_year_ends(day, start, following, before):
-    assert (tr.month_start(day), tr.next_month(day), tr.previous_month(day)) == (start, following, before)
-
-
-@pytest.mark.parametrize(
     ("text", "month"),
     [
         ("2024-03", date(2024, 3, 1)),
@@ -73,13 +57,6 @@ def test_maker_checker():
     assert tr.maker_checker_allows(approver_id=3, builder_id=None, checker_id=None)
     assert not tr.maker_checker_allows(approver_id=None, builder_id=1, checker_id=2)
     assert not tr.maker_checker_allows(approver_id=None, builder_id=None, checker_id=None)
-
-
-def test_round_money_is_half_up_to_the_fen():
-    assert tr.round_money(D("0.005")) == D("0.01")
-    assert tr.round_money(D("0.0049")) == D("0.00")
-    assert tr.round_money(D("-0.005")) == D("-0.01")
-    assert str(tr.round_money(D("12"))) == "12.00"
 
 
 def test_counterpart_rows_multiply_people_by_each_share_and_round():
