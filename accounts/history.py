@@ -23,7 +23,7 @@ from accounts.models import Role
 _OWN_ROWS = {
     "subsidies.rosterversion": lambda qs, user: scope_department_owned(qs, user),
     "subsidies.transferbatch": lambda qs, user: scope_department_owned(qs, user, department_field="fund__department"),
-    "enrollment.followupcase": lambda qs, user: scope_people(qs, user, department_q=lambda d: Q(department_id=d)),
+    "quotas.followupcase": lambda qs, user: scope_people(qs, user, department_q=lambda d: Q(department_id=d)),
 }
 
 

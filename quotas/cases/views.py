@@ -21,10 +21,10 @@ from accounts.access import (
     shown_id_number,
 )
 from accounts.exports import record_export
-from enrollment.models import CaseStatus, FollowUpCase
 from quotas.cases import evidence
 from quotas.cases.filters import CaseFilter
 from quotas.cases.forms import CaseRecordForm
+from quotas.cases.models import CaseStatus, FollowUpCase
 from quotas.cases.services import case_record
 from quotas.cases.tables import CaseTable
 from quotas.progress.views import BUREAU, EVERYONE, TOWNSHIP, for_roles, own_township_id, user_county

@@ -22,8 +22,16 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
-from enrollment.models import COVERED_ELSEWHERE_REASONS, County, FollowUpCase, Payment, Person
-from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
+from enrollment.models import County, Payment, Person
+from quotas.models import (
+    COVERED_ELSEWHERE_REASONS,
+    FollowUpCase,
+    ProgressSnapshot,
+    QuotaTable,
+    QuotaUnit,
+    SnapshotRow,
+    UnitKind,
+)
 from quotas.progress import ranking
 from subsidies.models import Department, EnrolmentStatus, ReconciliationResult
 

@@ -5,8 +5,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
-from enrollment.models import CaseStatus, FollowUpCase
-from quotas.models import QuotaTable
+from quotas.models import CaseStatus, FollowUpCase, QuotaTable
 from quotas.progress import selectors
 from subsidies.reconciliation.engine import dirty_mark, reconcile
 from tests.subsidies import recon_data as d
