@@ -25,6 +25,13 @@ class UploadError(ReadError):
     """An upload refused before reading: the message (Chinese for users) says why."""
 
 
+def upload_max_bytes() -> int:
+    """The largest upload accepted (settings.UPLOAD_MAX_BYTES)."""
+    from django.conf import settings
+
+    return settings.UPLOAD_MAX_BYTES
+
+
 def check_upload(path: str | Path, *, max_bytes: int, original_name: str = "") -> str:
     """The file's format ("xlsx", "xls" or "csv"), or UploadError saying why it is refused."""
     path = Path(path)

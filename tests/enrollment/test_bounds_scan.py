@@ -104,7 +104,7 @@ def test_a_quota_table_beyond_a_limit_is_refused_in_chinese(settings):
     settings.WORKBOOK_MAX_ROWS = 1
     with translation.override("zh-hans"):
         parsed = importing.parse_file(workbook(sheet_xml(_header_and_person())), "任务表.xlsx")
-        assert [i.code for i in parsed.errors] == ["workbook_out_of_bounds"]
+        assert [i.code for i in parsed.errors] == ["file_refused"]
         assert "第 2 行" in issue_message(parsed.errors[0])
 
 
