@@ -94,9 +94,8 @@ def main() -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    from enrollment.models import FollowUpCase
     from quotas.cases.services import cases_sync
-    from quotas.models import QuotaTable
+    from quotas.models import FollowUpCase, QuotaTable
     from quotas.progress import selectors
     from quotas.progress.services import progress_snapshot_take
     from subsidies.reconciliation.rules import ENROLLED_STATUSES_SQL

@@ -14,8 +14,8 @@ from decimal import Decimal
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
-from enrollment.models import CaseStatus, County, FollowUpCase, ImportJob, ImportKind, ImportStatus, Township
-from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
+from enrollment.models import County, ImportJob, ImportKind, ImportStatus, Township
+from quotas.models import CaseStatus, FollowUpCase, ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
 from quotas.progress import ranking
 from quotas.progress.ranking import rate_against_target
 from subsidies.models import (

@@ -1,17 +1,12 @@
 """Where Django looks for the enrollment app's models: an index of the concept packages that define them."""
 
-from enrollment.cases_model import COVERED_ELSEWHERE_REASONS, CaseReason, CaseStatus, FollowUpCase
 from enrollment.imports.models import ImportJob, ImportKind, ImportStatus
 from enrollment.payments.models import Payment
 from enrollment.places.models import County, Township, Village
 from enrollment.register.models import Household, Person, Sex
 
 __all__ = [
-    "COVERED_ELSEWHERE_REASONS",
-    "CaseReason",
-    "CaseStatus",
     "County",
-    "FollowUpCase",
     "Household",
     "ImportJob",
     "ImportKind",

@@ -13,9 +13,8 @@ class QuotasConfig(AppConfig):
         reconciliation_finished.connect(on_reconciliation_finished, dispatch_uid="quotas.cases_sync")
 
         from accounts.access import visibility_register
-        from enrollment.models import FollowUpCase
         from quotas.cases.selectors import case_rows
-        from quotas.models import ProgressSnapshot, QuotaTable
+        from quotas.models import FollowUpCase, ProgressSnapshot, QuotaTable
         from quotas.progress.selectors import quota_table_rows, quota_years, snapshot_rows
         from subsidies.reconciliation.selectors import year_source_register
 

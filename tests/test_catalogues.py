@@ -160,3 +160,25 @@ def test_the_messages_issue_20_named_read_right():
     assert subsidies["The category is empty."] == "人员类别为空。"
     assert subsidies["This category is already in the policy."] == "该人员类别已在本政策中。"
     assert subsidies["enrolled on"] == "参保日期"
+
+
+def test_every_app_catalogue_is_made_by_the_makefile():
+    """`make messages` runs makemessages in every app that has a catalogue (dashboard included)."""
+    loop = re.search(r"for app in ([\w ]+); do", (ROOT / "Makefile").read_text(encoding="utf-8"))
+    assert loop is not None
+    apps = {c.split("/")[0] for c in CATALOGUES if c != "locale/zh_Hans/LC_MESSAGES/django.po"}
+    assert "dashboard" in apps
+    assert set(loop.group(1).split()) == apps
+
+
+def test_the_dashboard_strings_are_translated_by_its_own_catalogue():
+    """Every string dashboard/*.py marks is in dashboard's catalogue, translated, and no longer kept in accounts'."""
+    marked = set()
+    for path in (ROOT / "dashboard").rglob("*.py"):
+        marked |= set(re.findall(r'\b_\(\s*"((?:[^"\\]|\\.)+)"', path.read_text(encoding="utf-8")))
+    own = {e["msgid"]: _translation(e) for e in entries(ROOT / "dashboard/locale/zh_Hans/LC_MESSAGES/django.po")}
+    assert marked and marked <= set(own), sorted(marked - set(own))
+    assert all(own[m] for m in marked)
+    accounts_code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "accounts").rglob("*.py"))
+    kept = {e["msgid"] for e in entries(ROOT / "accounts/locale/zh_Hans/LC_MESSAGES/django.po")}
+    assert {m for m in marked & kept if f'"{m}"' not in accounts_code} == set()

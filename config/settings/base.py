@@ -124,7 +124,7 @@ FILE_UPLOAD_HANDLERS = [
     "config.uploads.SafeTemporaryFileUploadHandler",  # a long extension must not break the temporary file
 ]
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
-# Workbooks are measured before any reader allocates for them (enrollment/files/bounds.py) and refused,
+# Workbooks are measured before any reader allocates for them (enrollment/files/bounds/) and refused,
 # naming the limit, beyond any of these. Used range = the last row and column holding a value.
 WORKBOOK_MAX_ROWS = env.int("WORKBOOK_MAX_ROWS", default=1_048_576)
 WORKBOOK_MAX_COLUMNS = env.int("WORKBOOK_MAX_COLUMNS", default=1_024)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from enrollment.files.readers import ReadError
+from enrollment.files.errors import ReadError
 from enrollment.idnumbers import _
 
 MAX_STEM = 60  # characters of the stored name before its extension (a Chinese character is 3 bytes on disk)

@@ -2,7 +2,7 @@
 
 - .xlsx: a zip holding xl/workbook.xml and a worksheet;
 - .xls: the OLE2 compound-document header;
-- both: within every limit of bounds.py (inflated size and ratio, used range, cells, rows, columns), measured
+- both: within every limit of bounds/ (inflated size and ratio, used range, cells, rows, columns), measured
   before any reader allocates for the file;
 - .csv: text without NUL bytes that decodes as UTF-8 or GBK/GB18030, or UTF-16 text with its BOM (Excel's
   "Unicode 文本", whose NUL bytes are half its characters) without NUL characters.
@@ -15,12 +15,21 @@ import zipfile
 from pathlib import Path
 
 from enrollment.files.bounds import BoundsError, check_workbook
-from enrollment.files.readers import OLE_MAGIC, ReadError, detect_encoding
+from enrollment.files.errors import ReadError
+from enrollment.files.tables import OLE_MAGIC
+from enrollment.files.text_files import detect_encoding
 from enrollment.idnumbers import _
 
 
 class UploadError(ReadError):
     """An upload refused before reading: the message (Chinese for users) says why."""
+
+
+def upload_max_bytes() -> int:
+    """The largest upload accepted (settings.UPLOAD_MAX_BYTES)."""
+    from django.conf import settings
+
+    return settings.UPLOAD_MAX_BYTES
 
 
 def check_upload(path: str | Path, *, max_bytes: int, original_name: str = "") -> str:

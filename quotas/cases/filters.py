@@ -4,7 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import CaseReason, CaseStatus, FollowUpCase, Township, Village
+from enrollment.models import Township, Village
+from quotas.cases.models import CaseReason, CaseStatus, FollowUpCase
 from subsidies.models import Department
 
 

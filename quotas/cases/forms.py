@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.files.filenames import UploadNameError, upload_name
-from enrollment.models import CaseReason
+from quotas.cases.models import CaseReason
 from quotas.cases.services import evidence_check
 
 

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.access import Scope, people_rows, scope_of
-from enrollment.models import FollowUpCase
+from quotas.models import FollowUpCase
 
 
 def _own_department(department_id: int) -> Q:

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment.dbstats import refresh_statistics
-from enrollment.models import CaseReason, CaseStatus, FollowUpCase
 from quotas.cases import evidence
+from quotas.cases.models import CaseReason, CaseStatus, FollowUpCase
 from subsidies.models import ReconciliationResult, ReconciliationRun
 from subsidies.reconciliation.rules import NOT_ENROLLED_STATUSES
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import shown_id_number
-from enrollment.models import FollowUpCase
+from quotas.cases.models import FollowUpCase
 
 
 class CaseTable(tables.Table):

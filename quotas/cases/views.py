@@ -15,10 +15,10 @@ from django_tables2 import SingleTableMixin
 
 from accounts.access import RoleRequiredMixin, roles_required, scope_of, shown_id_number
 from accounts.exports import record_export
-from enrollment.models import CaseStatus
 from quotas.cases import evidence
 from quotas.cases.filters import CaseFilter
 from quotas.cases.forms import CaseRecordForm
+from quotas.cases.models import CaseStatus
 from quotas.cases.selectors import case_get_for, cases_visible_to
 from quotas.cases.services import case_record
 from quotas.cases.tables import CaseTable

@@ -24,8 +24,16 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.access import Scope, county_rows, scope_of
-from enrollment.models import COVERED_ELSEWHERE_REASONS, FollowUpCase, Payment, Person
-from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
+from enrollment.models import Payment, Person
+from quotas.models import (
+    COVERED_ELSEWHERE_REASONS,
+    FollowUpCase,
+    ProgressSnapshot,
+    QuotaTable,
+    QuotaUnit,
+    SnapshotRow,
+    UnitKind,
+)
 from quotas.progress import ranking
 from subsidies.models import Department, ReconciliationResult
 from subsidies.reconciliation.rules import ENROLLED_STATUSES

@@ -1,4 +1,4 @@
-"""Reading the counties' own quota (参保任务) tables: pure Python, no Django.
+"""Reading the counties' own quota (参保任务) tables: pure Python, no Django models.
 
 Layouts seen in the notices (SPEC §9):
 
@@ -11,19 +11,20 @@ Layouts seen in the notices (SPEC §9):
 The reader finds the header row (title lines above it are skipped), splits a header that repeats its
 columns into side-by-side blocks, reads every data row, and keeps the stated total of a ``合计`` row as
 the document states it. Problems are returned as `Issue` codes with row and column; the service turns
-them into Chinese messages, so this module stays free of Django.
+them into Chinese messages, so this module stays free of Django models and views.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
+import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+
+from enrollment.files.headers import header_key as shared_header_key
 
 # Header aliases, compared after `header_key` (NFKC, no spaces, a trailing "(人)"-style unit removed).
 NAME_HEADERS = {
@@ -105,11 +106,8 @@ class ParsedQuotaTable:
 
 
 def header_key(text: object) -> str:
-    """Normalise a header: full-width to ASCII, no whitespace, a trailing unit in brackets removed."""
-    key = unicodedata.normalize("NFKC", str(text or ""))
-    key = re.sub(r"\s+", "", key)
-    key = re.sub(r"\((人|个|户|人数)\)$", "", key)
-    return key
+    """A header as every reader compares it (enrollment/files/headers.py), less a trailing unit in brackets."""
+    return re.sub(r"\((人|个|户|人数)\)$", "", shared_header_key(text))
 
 
 def cell_text(value: object) -> str:
@@ -318,90 +316,41 @@ def _read_unit(cells: Sequence[str], block: Block, number: int, result: ParsedQu
 
 # --- files -------------------------------------------------------------------------------------------
 
-ENCODINGS = ("utf-8-sig", "gb18030")
+
+def header_score(cells: Sequence[object]) -> int:
+    """How many blocks of a quota table a row heads (0: not a header): tells a text file's delimiter."""
+    return len(find_blocks([cell_text(c) for c in cells]))
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK, what Excel on Chinese Windows writes)."""
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnicodeDecodeError("gb18030", data, 0, 1, "neither UTF-8 nor GBK")
+def parse_file(data: bytes, filename: str, *, max_bytes: int | None = None) -> ParsedQuotaTable:
+    """Parse a quota table file (.csv/.txt in UTF-8, GBK or UTF-16, .xlsx or .xls) from its bytes.
 
-
-def csv_rows(data: bytes) -> list[list[str]]:
-    text = decode_text(data)
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
-
-
-def xlsx_rows(data: bytes) -> list[list[object]]:
-    """The first worksheet's values (openpyxl read-only; defusedxml is installed, so entity bombs are refused).
-
-    The workbook is measured first (enrollment/files/bounds.py, BoundsError beyond a limit) and read within
-    its used range, never within what its <dimension> claims.
+    The file passes the upload checks every import kind passes (size, type by content, zip bombs, workbook
+    bounds: enrollment/files/uploads.py) and is read by the same readers; its first sheet is the table.
+    A refusal is one `file_refused` issue whose value is the reader's message, in the user's language.
     """
-    from openpyxl import load_workbook
+    from enrollment.files.readers import ReadError, open_sheets
+    from enrollment.files.uploads import check_upload, upload_max_bytes
 
-    from enrollment.files.bounds import check_workbook
-
-    extent = check_workbook(io.BytesIO(data), "xlsx").sheet(0)
-    if not extent.rows:
-        return []
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        last_row = min(extent.rows, MAX_ROWS + HEADER_SEARCH_ROWS + 1)
-        cells_by_row = sheet.iter_rows(max_row=last_row, max_col=max(1, extent.columns), values_only=True)
-        for n, row in enumerate(cells_by_row, start=1):
-            if n > MAX_ROWS + HEADER_SEARCH_ROWS:
-                break
-            rows.append(list(row))
-        return rows
-    finally:
-        workbook.close()
-
-
-XLSX_MAGIC = b"PK\x03\x04"
-
-
-def parse_file(data: bytes, filename: str) -> ParsedQuotaTable:
-    """Parse a quota table file (.csv/.txt in UTF-8 or GBK, or .xlsx) from its bytes."""
-    suffix = Path(filename).suffix.lower()
-    if suffix in {".xlsx", ".xlsm"} or data[:4] == XLSX_MAGIC:
-        from enrollment.files.bounds import BoundsError, DamagedWorkbook
-
+    with tempfile.NamedTemporaryFile(suffix=Path(filename).suffix[:16]) as tmp:
+        tmp.write(data)
+        tmp.flush()
         try:
-            rows: list = xlsx_rows(data)
-        except DamagedWorkbook:
-            result = ParsedQuotaTable()
-            result.errors.append(Issue("unreadable_file", value=filename))
-            return result
-        except BoundsError as error:  # beyond a limit: the message names it
-            result = ParsedQuotaTable()
-            result.errors.append(Issue("workbook_out_of_bounds", value=str(error)))
-            return result
-        except Exception:  # a damaged or disguised workbook: say so, never a server error
-            result = ParsedQuotaTable()
-            result.errors.append(Issue("unreadable_file", value=filename))
-            return result
-        return parse_rows(rows)
-    if suffix in {".csv", ".txt", ".tsv", ""}:
+            check_upload(tmp.name, max_bytes=max_bytes or upload_max_bytes(), original_name=filename)
+            sheets, close = open_sheets(tmp.name, header_score=header_score)
+        except ReadError as error:
+            return _refused(str(error))
         try:
-            return parse_rows(csv_rows(data))
-        except UnicodeDecodeError:
-            result = ParsedQuotaTable()
-            result.errors.append(Issue("bad_encoding", value=filename))
-            return result
+            return parse_rows(cells for _line, cells in sheets[0].rows) if sheets else parse_rows([])
+        except ReadError as error:  # found while reading on: undecodable bytes, a malformed CSV line
+            return _refused(str(error))
+        finally:
+            close()
+
+
+def _refused(message: str) -> ParsedQuotaTable:
     result = ParsedQuotaTable()
-    result.errors.append(Issue("unsupported_format", value=suffix or filename))
+    result.errors.append(Issue("file_refused", value=message))
     return result
 
 

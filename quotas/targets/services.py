@@ -52,10 +52,7 @@ def issue_message(issue: importing.Issue) -> str:
             "Row %(row)s, column “%(column)s”: the population “%(value)s” is not a whole number."
         ),
         "seq_not_number": _("Row %(row)s, column “%(column)s”: the number “%(value)s” is not a positive whole number."),
-        "unreadable_file": _("The file “%(value)s” cannot be read as an Excel workbook."),
-        "workbook_out_of_bounds": "%(value)s",  # BoundsError's own message, already in the user's language
-        "bad_encoding": _("The file “%(value)s” is neither UTF-8 nor GBK text."),
-        "unsupported_format": _("Unsupported file type “%(value)s”: use .csv or .xlsx."),
+        "file_refused": "%(value)s",  # the upload check's or reader's own message, already translated
     }
     return messages.get(issue.code, issue.code) % params
 

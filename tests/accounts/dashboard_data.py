@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.services import staff_user_create
-from enrollment.models import CaseStatus, County, FollowUpCase, Township, Village
+from enrollment.models import County, Township, Village
 from enrollment.places.services import county_ensure
-from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
+from quotas.models import CaseStatus, FollowUpCase, ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
 from subsidies.models import (
     BatchStatus,
     Category,

@@ -199,7 +199,7 @@ def build_world() -> World:
         kind=sm.LineKind.PROXY,
         amount=Decimal("200.00"),
     )
-    o["case"] = em.FollowUpCase.objects.create(
+    o["case"] = qm.FollowUpCase.objects.create(
         county=county, year=2026, id_number=ID_A, name="张三", township=town_a, village=village, department=dept
     )
     o["quota_table"] = table = qm.QuotaTable.objects.create(county=county, year=2026, title="2026年参保任务")

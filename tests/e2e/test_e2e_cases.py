@@ -5,7 +5,7 @@ import zlib
 
 import pytest
 
-from enrollment.models import CaseStatus, FollowUpCase
+from quotas.models import CaseStatus, FollowUpCase
 from tests.accounts.dashboard_data import PASSWORD, build_dashboard_county
 from tests.e2e.conftest import assert_chinese_page, login
 

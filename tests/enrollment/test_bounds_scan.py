@@ -1,4 +1,4 @@
-"""The workbook measure itself (enrollment/files/bounds.py), in-process and without a database."""
+"""The workbook measure itself (enrollment/files/bounds/), in-process and without a database."""
 
 from __future__ import annotations
 
@@ -10,21 +10,22 @@ import zipfile
 import openpyxl
 import pytest
 
-from enrollment.files import bounds, readers
+from enrollment.files import bounds, readers, xlsx
 from enrollment.files.bounds import BoundsError, check_workbook
+from enrollment.files.bounds import xlsx as xlsx_bounds
 from tests.boundfiles import MAIN, _header_and_person, sheet_xml, workbook
 
 
 def test_the_at_most_patterns_match_exactly_the_numbers_and_columns_up_to_the_bound():
     rng = random.Random(5)
     for n in [1, 9, 10, 11, 99, 100, 101, 65536, 100001, 1048576]:
-        pattern = re.compile(bounds._number_le(n))
+        pattern = re.compile(xlsx_bounds._number_le(n))
         for k in [*range(1, 300), n - 1, n, n + 1, 10 * n, *(rng.randint(1, 2 * n + 5) for _ in range(500))]:
             assert bool(pattern.fullmatch(str(k))) == (1 <= k <= n), (n, k)
     for c in [1, 2, 4, 26, 27, 52, 702, 703, 1024, 16384]:
-        pattern = re.compile(bounds._letters_le(bounds._column_label(c)))
+        pattern = re.compile(xlsx_bounds._letters_le(bounds.limits._column_label(c)))
         for k in [*range(1, 800), c, c + 1, 16384, *(rng.randint(1, 16384) for _ in range(500))]:
-            assert bool(pattern.fullmatch(bounds._column_label(k))) == (k <= c), (c, k)
+            assert bool(pattern.fullmatch(bounds.limits._column_label(k))) == (k <= c), (c, k)
 
 
 def _openpyxl_book(rows: int, columns: int) -> bytes:
@@ -40,7 +41,7 @@ def _openpyxl_book(rows: int, columns: int) -> bytes:
 def _exact(data: bytes) -> bounds.SheetExtent:
     zf = zipfile.ZipFile(io.BytesIO(data))
     extent = bounds.SheetExtent()
-    bounds._scan_exact(zf, zf.getinfo("xl/worksheets/sheet1.xml"), extent)
+    xlsx_bounds._scan_exact(zf, zf.getinfo("xl/worksheets/sheet1.xml"), extent)
     return extent
 
 
@@ -85,7 +86,7 @@ def test_a_prefixed_far_cell_is_found(settings):
 
 
 def test_the_streamed_reader_pads_rows_to_the_used_range_never_to_the_declared_dimension(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "XLSX_BULK_MAX_AREA", 0)  # force openpyxl
+    monkeypatch.setattr(xlsx, "XLSX_BULK_MAX_AREA", 0)  # force openpyxl
     path = tmp_path / "名册.xlsx"
     path.write_bytes(workbook(sheet_xml(_header_and_person(), dimension="A1:XFD1048576")))
     with readers.open_table(path) as table:
@@ -103,7 +104,7 @@ def test_a_quota_table_beyond_a_limit_is_refused_in_chinese(settings):
     settings.WORKBOOK_MAX_ROWS = 1
     with translation.override("zh-hans"):
         parsed = importing.parse_file(workbook(sheet_xml(_header_and_person())), "任务表.xlsx")
-        assert [i.code for i in parsed.errors] == ["workbook_out_of_bounds"]
+        assert [i.code for i in parsed.errors] == ["file_refused"]
         assert "第 2 行" in issue_message(parsed.errors[0])
 
 

@@ -82,10 +82,10 @@ def test_xlsx_ids_as_numbers_and_as_text(tmp_path):
 @pytest.mark.parametrize("streamed", [False, True], ids=["calamine", "openpyxl"])
 def test_xlsx_lines_and_columns_are_the_sheets_own(tmp_path, monkeypatch, streamed):
     """A table that starts below and right of A1 keeps its row numbers and column positions, whichever reader."""
-    from enrollment.files import readers
+    from enrollment.files import xlsx
 
     if streamed:
-        monkeypatch.setattr(readers, "XLSX_BULK_MAX_XML", 0)
+        monkeypatch.setattr(xlsx, "XLSX_BULK_MAX_XML", 0)
     rows = [[None] * 4, [None, None, "身份证号码", "姓名"], [None, None, person_id(5), "甲"], [None] * 4]
     rows.append([None, None, "", "乙"])
     path = write_xlsx(tmp_path / "r.xlsx", rows, text_columns=(2,))

@@ -38,10 +38,10 @@ def ids(table, rows):
 @pytest.fixture(params=["calamine", "openpyxl"])
 def reader(request, monkeypatch):
     """Both .xlsx readers: calamine in bulk, openpyxl streaming (what a huge sheet gets)."""
-    from enrollment.files import readers
+    from enrollment.files import xlsx
 
     if request.param == "openpyxl":
-        monkeypatch.setattr(readers, "XLSX_BULK_MAX_XML", 0)
+        monkeypatch.setattr(xlsx, "XLSX_BULK_MAX_XML", 0)
     return request.param
 
 

@@ -17,7 +17,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from enrollment.files.filenames import MAX_STEM, upload_name
-from enrollment.models import FollowUpCase, ImportJob
+from enrollment.models import ImportJob
+from quotas.models import FollowUpCase
 from tests.accounts.test_permission_matrix import PAGES, all_urls, object_kwargs
 from tests.accounts.world import build_world
 

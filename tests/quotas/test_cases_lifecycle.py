@@ -3,9 +3,10 @@
 import pytest
 from django.db import connection
 
-from enrollment.models import CaseReason, CaseStatus, FollowUpCase, Village
+from enrollment.models import Village
 from enrollment.places.services import county_ensure
 from quotas.cases.services import cases_sync
+from quotas.models import CaseReason, CaseStatus, FollowUpCase
 from subsidies.models import EnrolmentStatus as S
 from subsidies.signals import reconciliation_finished
 from tests.quotas.factories import result

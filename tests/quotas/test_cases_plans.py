@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.db import connection
 
-from enrollment.models import CaseStatus, FollowUpCase
 from enrollment.places.services import county_ensure
 from quotas.cases.services import cases_sync
+from quotas.models import CaseStatus, FollowUpCase
 from subsidies.models import Department, EnrolmentStatus, ReconciliationResult
 from tests.idnumbers import valid_id
 from tests.plan_guard import recorded_plans

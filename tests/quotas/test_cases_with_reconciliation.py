@@ -5,8 +5,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
-from enrollment.models import CaseStatus, FollowUpCase
-from quotas.models import QuotaTable
+from quotas.models import CaseStatus, FollowUpCase, QuotaTable
 from quotas.progress import selectors
 from subsidies.reconciliation.dirty import dirty_mark
 from subsidies.reconciliation.runs import reconcile

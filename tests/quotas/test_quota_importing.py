@@ -1,11 +1,32 @@
-"""The pure reader of the counties' quota tables: seed layouts, header aliases, encodings, errors."""
+"""The reader of the counties' quota tables: seed layouts, header aliases, encodings, errors, hostile files."""
 
 import io
 from pathlib import Path
 
 import openpyxl
+import pytest
+from django.conf import settings
+from django.utils import translation
 
+from enrollment.files.uploads import UploadError, check_upload
 from quotas.targets import importing
+from quotas.targets.services import issue_message
+from tests.badfiles import bad_files
+
+# Refused by the upload checks themselves (the rest of tests/badfiles.py is refused later, by the register's rules).
+HOSTILE_KEYS = {
+    "empty_file",
+    "renamed_exe_as_xlsx",
+    "renamed_exe_as_csv",
+    "binary_garbage",
+    "zip_bomb",
+    "billion_laughs",
+    "truncated_xlsx",
+    "xlsx_without_sheet",
+    "zip_not_xlsx",
+    "csv_with_nul",
+    "utf16_text_without_bom",
+}
 
 SEEDS = Path(__file__).resolve().parents[2] / "quotas" / "seeds"
 
@@ -120,7 +141,53 @@ def test_a_file_without_a_header_is_refused():
 
 def test_a_renamed_binary_is_not_a_workbook():
     parsed = importing.parse_file(b"PK\x03\x04 not really a zip", "t.xlsx")
-    assert [i.code for i in parsed.errors] == ["unreadable_file"]
+    assert [i.code for i in parsed.errors] == ["file_refused"]
+    assert "损坏" in issue_message(parsed.errors[0])
+
+
+HOSTILE = [b for b in bad_files() if b.key in HOSTILE_KEYS]
+
+
+@pytest.mark.parametrize("bad", HOSTILE, ids=[b.key for b in HOSTILE])
+def test_a_hostile_quota_file_is_refused_like_a_register_upload(bad, tmp_path):
+    """The quota import passes the upload checks of every kind: the same refusal, in the same words."""
+    path = tmp_path / bad.filename
+    bad.write(path)
+    with translation.override("zh-hans"):
+        with pytest.raises(UploadError) as register_refusal:
+            check_upload(path, max_bytes=settings.UPLOAD_MAX_BYTES, original_name=bad.filename)
+        parsed = importing.parse_file(path.read_bytes(), bad.filename)
+        assert [i.code for i in parsed.errors] == ["file_refused"]
+        assert issue_message(parsed.errors[0]) == str(register_refusal.value)
+        assert bad.message in issue_message(parsed.errors[0])
+
+
+def test_a_quota_file_over_the_upload_limit_is_refused(settings):
+    data = (SEEDS / "620721_2024_sunan_plan.csv").read_bytes()
+    settings.UPLOAD_MAX_BYTES = len(data) - 1
+    with translation.override("zh-hans"):
+        parsed = importing.parse_file(data, "任务表.csv")
+        assert [i.code for i in parsed.errors] == ["file_refused"]
+        assert "最多" in issue_message(parsed.errors[0]) or "MB" in issue_message(parsed.errors[0])
+    settings.UPLOAD_MAX_BYTES = len(data)
+    assert not importing.parse_file(data, "任务表.csv").errors
+
+
+def test_a_quota_table_saved_as_xls_is_read_like_any_xls():
+    """One reader for every kind: the .xls reader comes with it (the quota reader had none)."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("任务")
+    for r, row in enumerate([["序号", "村名", "任务数"], [1, "甲村", 100], [2, "乙村", 200], ["合计", "", 300]]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    parsed = importing.parse_file(buffer.getvalue(), "任务表.xls")
+    assert not parsed.errors
+    assert [(r.name, r.target) for r in parsed.rows] == [("甲村", 100), ("乙村", 200)]
+    assert parsed.stated_total == 300
 
 
 def test_counts_as_tables_write_them():

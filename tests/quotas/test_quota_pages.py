@@ -12,10 +12,19 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.services import staff_user_create
-from enrollment.models import CaseReason, CaseStatus, FollowUpCase, Village
+from enrollment.models import Village
 from enrollment.places.services import county_ensure
 from quotas.cases.services import cases_sync
-from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
+from quotas.models import (
+    CaseReason,
+    CaseStatus,
+    FollowUpCase,
+    ProgressSnapshot,
+    QuotaTable,
+    QuotaUnit,
+    SnapshotRow,
+    UnitKind,
+)
 from subsidies.models import Department
 from subsidies.models import EnrolmentStatus as S
 from tests.quotas.factories import result

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from enrollment.models import CaseReason, FollowUpCase, Township, Village
+from enrollment.models import Township, Village
 from enrollment.places.services import county_ensure
-from quotas.models import ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
+from quotas.models import CaseReason, FollowUpCase, ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
 from quotas.notices import selectors as notice_selectors
 from quotas.progress import selectors
 from quotas.progress.services import progress_snapshot_take, scheduled_snapshots_take

@@ -1,4 +1,8 @@
-"""Places, households, persons, tax payments, import jobs and follow-up cases."""
+"""Follow-up cases: certified people not enrolled, the reason each is not, and whether that counts as covered.
+
+The model belongs to the quotas app but keeps the tables it was created with under enrollment
+(`enrollment_followupcase` and its history table), so moving it needed no data copy.
+"""
 
 from django.conf import settings
 from django.db import models
@@ -69,6 +73,7 @@ class FollowUpCase(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
+        db_table = "enrollment_followupcase"
         verbose_name = _("follow-up case")
         verbose_name_plural = _("follow-up cases")
         constraints = [
@@ -83,4 +88,6 @@ class FollowUpCase(models.Model):
     def covered_elsewhere(self) -> bool:
         return self.reason in COVERED_ELSEWHERE_REASONS
 
-    history = HistoricalRecords()  # audit trail: each save(), never bulk statements (accounts/history.py)
+    history = HistoricalRecords(
+        table_name="enrollment_historicalfollowupcase"
+    )  # audit trail: each save(), never bulk statements (accounts/history.py)

@@ -1,159 +1,27 @@
-"""Bounds on a workbook, checked before any reader allocates memory for it (issue 21).
-
-A reader sized by what a file claims can be made to allocate without limit: python-calamine materialises the
-rectangle from the first to the farthest cell holding a value (a 1.5 KB .xlsx with values in A1 and XFD1048576
-asks for 512 GiB), openpyxl pads every row to the sheet's declared `<dimension>`, xlrd pads every row to the
-widest one. `check_workbook(path)` measures what a workbook really holds and refuses it, naming the limit, when
-any measure exceeds its limit in settings (`WORKBOOK_MAX_*`, environment-overridable):
-
-- the zip: number of members, every member's declared inflated size, their total and the inflate ratio; every
-  XML member is then inflated in a stream, so its actual size is counted (and its CRC checked) before a reader
-  sees it, and no entity declaration (billion laughs) is let through;
-- every worksheet: the declared `<dimension>` (never used to size anything, refused only when beyond the
-  format itself), and the actual used range of the cells holding a value: last row, last column, the number of
-  cells and the area rows x columns. Empty cells (styled or not) and empty rows, as LibreOffice writes a million
-  of them, cost no reader anything and are not counted in the used range; merged ranges are never expanded by
-  our readers and are not counted either;
-- the shared strings: their number;
-- .xls: the file's size, and the same used-range measures from its cell records (BIFF8), read from xlrd's copy
-  of the workbook stream before xlrd builds the sheet.
-
-The sheet XML is scanned in one streamed pass at C speed for files as Excel, WPS, LibreOffice and openpyxl write
-them (every cell starts `<c r="A1"`, in order): per block, one regular expression finds any cell that is not in
-that form or lies beyond the block's last cell. Anything else (cells without `r`, namespace prefixes, rows out
-of order, comments) is scanned again by expat, which resolves everything a reader would.
-"""
+""".xlsx bounds: the zip's members and inflate ratio, no entity declarations, and every worksheet's used range
+scanned from its XML in one streamed pass (expat when the fast regular-expression scan cannot decide)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import struct
 import xml.parsers.expat
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from enrollment.files.readers import ReadError
+from enrollment.files.bounds.limits import (
+    CHUNK,
+    EXCEL_MAX_COLUMNS,
+    EXCEL_MAX_ROWS,
+    BoundsError,
+    DamagedWorkbook,
+    SheetExtent,
+    WorkbookBounds,
+    _mb,
+    _refuse_count,
+    check_extent,
+    limit,
+)
 from enrollment.idnumbers import _
-
-# Defaults of the settings of the same names (config/settings/base.py reads them from the environment).
-DEFAULTS = {
-    "WORKBOOK_MAX_ROWS": 1_048_576,  # the last row holding a value (Excel's own maximum)
-    "WORKBOOK_MAX_COLUMNS": 1_024,  # the last column holding a value (AMJ)
-    "WORKBOOK_MAX_CELLS": 30_000_000,  # cells in one sheet, empty styled ones included
-    "WORKBOOK_MAX_AREA": 30_000_000,  # last row x last column holding a value
-    "WORKBOOK_MAX_STRINGS": 10_000_000,  # shared strings of an .xlsx
-    "WORKBOOK_MAX_UNCOMPRESSED": 2 * 1024**3,  # all members of an .xlsx, inflated
-    "WORKBOOK_MAX_MEMBER": 256 * 1024**2,  # one XML member other than a worksheet, inflated
-    "WORKBOOK_MAX_RATIO": 200,  # inflated / compressed: real workbooks inflate 5-30x
-    "WORKBOOK_MAX_MEMBERS": 10_000,  # files inside an .xlsx
-    "WORKBOOK_XLS_MAX_BYTES": 100 * 1024**2,  # an .xls is read into memory whole
-}
-EXCEL_MAX_ROWS = 1_048_576
-EXCEL_MAX_COLUMNS = 16_384
-XLS_MAX_ROWS = 65_536
-XLS_MAX_COLUMNS = 256
-CHUNK = 1 << 20
-
-
-def limit(name: str) -> int:
-    try:
-        from django.conf import settings
-
-        return int(getattr(settings, name, DEFAULTS[name]))
-    except ImportError:  # pragma: no cover - Django is always installed here
-        return DEFAULTS[name]
-
-
-class BoundsError(ReadError):
-    """A workbook refused before reading: the message names the measure and its limit."""
-
-
-class DamagedWorkbook(BoundsError):
-    """Not a readable workbook at all (a broken zip, XML that does not parse)."""
-
-
-@dataclass
-class SheetExtent:
-    """What one worksheet really holds: the used range of its cells with a value (1-based, 0 when empty)."""
-
-    member: str = ""
-    rows: int = 0
-    columns: int = 0
-    cells: int = 0  # cell elements, empty ones included (an upper bound of the cells with a value)
-    declared: tuple[int, int] | None = None  # (rows, columns) of <dimension>, as claimed
-    exact: bool = False  # scanned by expat rather than the fast path
-    inflated: int = 0  # bytes of its XML
-
-    @property
-    def area(self) -> int:
-        return self.rows * self.columns
-
-
-@dataclass
-class WorkbookBounds:
-    format: str
-    sheets: list[SheetExtent] = field(default_factory=list)  # in workbook order
-    strings: int = 0
-    inflated: int = 0
-
-    def sheet(self, index: int) -> SheetExtent:
-        return self.sheets[index] if index < len(self.sheets) else SheetExtent()
-
-
-def check_workbook(source, kind: str | None = None) -> WorkbookBounds:
-    """The bounds of an .xlsx or .xls (a path or a binary file object), or BoundsError naming the limit exceeded.
-
-    A file on disk is measured once per process (the upload check and the reader of one job both ask).
-    """
-    if kind is None:
-        kind = _kind(source)
-    if kind not in ("xlsx", "xls"):
-        return WorkbookBounds(format=kind)
-    key = None
-    if isinstance(source, (str, Path)):
-        # By content: the upload page's temporary file and the job's stored copy are measured once.
-        with open(source, "rb") as fh:
-            digest = hashlib.file_digest(fh, "blake2b").hexdigest()
-        key = (digest, tuple(limit(name) for name in DEFAULTS))
-        if key in _measured:
-            return _measured[key]
-    bounds = check_xlsx(source) if kind == "xlsx" else check_xls(source)
-    if key is not None:
-        if len(_measured) >= 16:
-            _measured.pop(next(iter(_measured)))
-        _measured[key] = bounds
-    return bounds
-
-
-_measured: dict[tuple, WorkbookBounds] = {}
-
-
-def _kind(source) -> str:
-    if isinstance(source, (str, Path)):
-        with open(source, "rb") as fh:
-            head = fh.read(8)
-    else:
-        position = source.tell()
-        head = source.read(8)
-        source.seek(position)
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return "xls"
-    return "csv"
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1024**2:,.1f}"
-
-
-def _refuse_count(msgid: str, value: int, name: str) -> BoundsError:
-    return BoundsError(msgid, value=f"{value:,}", limit=f"{limit(name):,}")
-
-
-# -- .xlsx ------------------------------------------------------------------------------------------------
 
 
 def check_xlsx(source) -> WorkbookBounds:
@@ -340,14 +208,6 @@ def _column_number(label: str) -> int:
     return n
 
 
-def _column_label(n: int) -> str:
-    label = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        label = chr(65 + r) + label
-    return label
-
-
 class _NeedsExact(Exception):
     pass
 
@@ -360,7 +220,7 @@ def _scan_sheet(zf, info) -> SheetExtent:
         extent = SheetExtent(member=info.filename, exact=True)
         size = _scan_exact(zf, info, extent)
     extent.inflated = size
-    _check_extent(extent, EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS)
+    check_extent(extent, EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS)
     return extent
 
 
@@ -546,139 +406,3 @@ def last_value_row(path, member: str) -> int:
         extent = SheetExtent(member=member, exact=True)
         _scan_exact(zf, zf.getinfo(member), extent)
     return extent.rows
-
-
-def _check_extent(extent: SheetExtent, max_rows: int, max_columns: int) -> None:
-    if extent.declared and (extent.declared[0] > max_rows or extent.declared[1] > max_columns):
-        raise BoundsError(
-            _("The sheet claims a range (<dimension>) beyond the format's %(rows)s rows and %(columns)s columns."),
-            rows=f"{max_rows:,}",
-            columns=f"{max_columns:,}",
-        )
-    if extent.rows > limit("WORKBOOK_MAX_ROWS"):
-        raise _refuse_count(
-            _("A sheet has values down to row %(value)s, beyond the %(limit)s rows allowed."),
-            extent.rows,
-            "WORKBOOK_MAX_ROWS",
-        )
-    if extent.columns > limit("WORKBOOK_MAX_COLUMNS"):
-        raise BoundsError(
-            _("A sheet has values as far right as column %(value)s (number %(number)s), beyond %(limit)s columns."),
-            value=_column_label(extent.columns),
-            number=f"{extent.columns:,}",
-            limit=f"{limit('WORKBOOK_MAX_COLUMNS'):,}",
-        )
-    if extent.cells > limit("WORKBOOK_MAX_CELLS"):
-        raise _refuse_count(
-            _("A sheet holds %(value)s cells, more than the %(limit)s allowed."), extent.cells, "WORKBOOK_MAX_CELLS"
-        )
-    if extent.area > limit("WORKBOOK_MAX_AREA"):
-        raise BoundsError(
-            _(
-                "A sheet's values span %(rows)s rows by %(columns)s columns (%(value)s cells), more than the "
-                "%(limit)s cells allowed."
-            ),
-            rows=f"{extent.rows:,}",
-            columns=f"{extent.columns:,}",
-            value=f"{extent.area:,}",
-            limit=f"{limit('WORKBOOK_MAX_AREA'):,}",
-        )
-
-
-# -- .xls -------------------------------------------------------------------------------------------------
-
-# BIFF8 cell records holding a value: (record type, has a column range).
-_XLS_VALUE_RECORDS = {0x0006: False, 0x00FD: False, 0x0203: False, 0x027E: False, 0x0205: False, 0x0204: False,
-                      0x00D6: False, 0x00BD: True}  # fmt: skip
-_XLS_DIMENSIONS = 0x0200
-_XLS_EOF = 0x000A
-_XLS_BLANKS = (0x0201, 0x00BE)
-
-
-def check_xls_size(size: int) -> None:
-    if size > limit("WORKBOOK_XLS_MAX_BYTES"):
-        raise BoundsError(
-            _("The .xls workbook is %(size)s MB, more than the %(limit)s MB allowed; save it as .xlsx."),
-            size=_mb(size),
-            limit=_mb(limit("WORKBOOK_XLS_MAX_BYTES")),
-        )
-
-
-def check_xls(source) -> WorkbookBounds:
-    """Bounds of every sheet of an .xls, read by xlrd's parser of the container but before any sheet is built."""
-    import xlrd
-
-    size = Path(source).stat().st_size if isinstance(source, (str, Path)) else len(source.getbuffer())
-    check_xls_size(size)
-    try:
-        if isinstance(source, (str, Path)):
-            book = xlrd.open_workbook(str(source), on_demand=True, ragged_rows=True)
-        else:
-            book = xlrd.open_workbook(file_contents=source.getvalue(), on_demand=True, ragged_rows=True)
-    except Exception as exc:
-        raise DamagedWorkbook(_("The file is not a readable .xls workbook.")) from exc
-    try:
-        return xls_bounds(book)
-    finally:
-        book.release_resources()
-
-
-def xls_bounds(book) -> WorkbookBounds:
-    """The bounds of an xlrd Book opened with on_demand=True, from its sheets' records (nothing is built)."""
-    bounds = WorkbookBounds(format="xls")
-    mem = book.mem
-    for position in book._sh_abs_posn:
-        extent = SheetExtent(member=f"sheet@{position}")
-        _scan_biff(mem, position, extent)
-        _check_extent(extent, XLS_MAX_ROWS, XLS_MAX_COLUMNS)
-        bounds.sheets.append(extent)
-    return bounds
-
-
-def _scan_biff(mem, position: int, extent: SheetExtent) -> None:
-    unpack = struct.unpack_from
-    end = len(mem)
-    pos = position
-    depth = 0
-    max_cells = limit("WORKBOOK_MAX_CELLS")
-    while pos + 4 <= end:
-        rc, length = unpack("<HH", mem, pos)
-        data = pos + 4
-        pos = data + length
-        if rc == 0x0809:  # BOF: nested substreams (charts) end with their own EOF
-            depth += 1
-            continue
-        if rc == _XLS_EOF:
-            depth -= 1
-            if depth <= 0:
-                break
-            continue
-        if depth > 1:
-            continue
-        kind = _XLS_VALUE_RECORDS.get(rc)
-        if kind is None:
-            if rc == _XLS_DIMENSIONS and length >= 14:
-                _first_row, last_row, _first_col, last_col = unpack("<IIHH", mem, data)
-                extent.declared = (last_row, last_col)
-            elif rc in _XLS_BLANKS:
-                extent.cells += 1
-            continue
-        if length < 4:
-            continue
-        row, col = unpack("<HH", mem, data)
-        if kind:  # MULRK: first column, ..., last column in the last two bytes
-            last = unpack("<H", mem, pos - 2)[0] if length >= 6 else col
-            extent.cells += max(1, last - col + 1)
-            col = last
-        else:
-            extent.cells += 1
-        if extent.cells > max_cells:
-            raise _refuse_count(
-                _("A sheet holds more than %(limit)s cells (%(value)s counted so far)."),
-                extent.cells,
-                "WORKBOOK_MAX_CELLS",
-            )
-        if row + 1 > extent.rows:
-            extent.rows = row + 1
-        if col + 1 > extent.columns:
-            extent.columns = col + 1
