@@ -70,11 +70,13 @@ def test_a_case_stored_before_the_move_reads_back_through_the_quotas_model(befor
 
 
 def test_the_history_label_follows_the_model():
-    from accounts.history import _OWN_ROWS, tracked_model
+    from accounts.access import OWN_HISTORY, VISIBILITY
+    from accounts.history import tracked_model
 
     assert tracked_model("quotas.followupcase") is FollowUpCase
     assert tracked_model("enrollment.followupcase") is None
-    assert "quotas.followupcase" in _OWN_ROWS
+    assert "quotas.followupcase" in VISIBILITY
+    assert "quotas.followupcase" in OWN_HISTORY
 
 
 @pytest.mark.django_db
