@@ -1,4 +1,4 @@
-"""The home page (each role starts from its own dashboard), and the audit trail of one object."""
+"""The audit trail of one object, for those who may see it."""
 
 from __future__ import annotations
 

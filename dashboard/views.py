@@ -1,4 +1,4 @@
-"""The home page (each role starts from its own dashboard), and the audit trail of one object."""
+"""The home page: each role starts from its own dashboard."""
 
 from __future__ import annotations
 

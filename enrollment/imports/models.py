@@ -1,4 +1,4 @@
-"""Places, households, persons, tax payments, import jobs and follow-up cases."""
+"""Import jobs: one uploaded file of any kind, from upload through preview to commit."""
 
 from django.conf import settings
 from django.db import models

@@ -1,4 +1,4 @@
-"""Places, households, persons, tax payments, import jobs and follow-up cases."""
+"""Contributions as the tax bureau's payment files report them, refunds included."""
 
 from django.core.validators import MinValueValidator
 from django.db import models

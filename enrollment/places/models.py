@@ -1,4 +1,4 @@
-"""Places, households, persons, tax payments, import jobs and follow-up cases."""
+"""The county, its townships and villages."""
 
 from django.core.validators import RegexValidator
 from django.db import models

@@ -1,4 +1,4 @@
-"""Places, households, persons, tax payments, import jobs and follow-up cases."""
+"""The population register: households and the persons in them."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -1,4 +1,4 @@
-"""Quotas pages: ranking, progress charts, special groups, village notices, follow-up cases. Thin views.
+"""Follow-up case pages: the list, one case, recording why a person is not enrolled, and its evidence. Thin views.
 
 Scopes (accounts/access.py): the bureau and auditors see their county; a township user sees only its own
 township's units, villages and cases (another township's case or village is a 404); a department user sees

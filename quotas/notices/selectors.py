@@ -1,16 +1,4 @@
-"""Reads for quotas: progress per unit, snapshot series, rankings, special-group coverage, work fund.
-
-How enrolled people are assigned to units (SPEC §9), one aggregate query per table:
-
-- a person counts as enrolled when their reconciliation result for the year is 代缴参保 (proxy_enrolled) or
-  参保 (enrolled); underpaid people are not enrolled;
-- a group unit that is not a place (孝义: 学校, 改制企业, 特困人员, 零散户) counts the people whose register
-  group (`Person.group`) is its name, or, when the register gives none, whose payment for the year came
-  through a channel (`Payment.channel`) of that name — schools and enterprises collect and pay as a channel;
-- everyone else counts for their village unit if the table has one, else for their township unit.
-
-So a student of 新义街道 enrolled through 学校 counts for 学校 only, never twice, and the units of 孝义's
-table add up to the county's enrolment like its targets add up to 346,038."""
+"""Reads for the village pages: the 公示 notice of one village and the village work fund."""
 
 from __future__ import annotations
 

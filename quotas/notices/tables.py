@@ -1,4 +1,4 @@
-"""Tables of the quotas pages (django-tables2), with Chinese column labels."""
+"""The village notice (公示) and the village work fund tables (django-tables2), with Chinese column labels."""
 
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _

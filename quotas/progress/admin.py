@@ -1,7 +1,4 @@
-"""Admin for quota tables (targets may be corrected by the bureau) and progress snapshots (read-only).
-
-Tables come in through `import_quotas` / `seed_quotas`, never by hand, so they cannot be added here; they
-are not deleted here either, since that would take their snapshot history with them."""
+"""Admin for progress snapshots: read-only, with their rows inline."""
 
 from django.contrib import admin
 

@@ -1,4 +1,4 @@
-"""Enrolment quota tables, progress snapshots and their rows (SPEC §9)."""
+"""Progress snapshots of a quota table and their rows per unit (SPEC §9)."""
 
 from django.conf import settings
 from django.db import models

@@ -1,4 +1,4 @@
-"""Reads for quotas: progress per unit, snapshot series, rankings, special-group coverage, work fund.
+"""Reads for quota progress: progress per unit, snapshot series, rankings, special-group coverage.
 
 How enrolled people are assigned to units (SPEC §9), one aggregate query per table:
 

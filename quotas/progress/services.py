@@ -1,4 +1,4 @@
-"""Services that change quota data: importing a county's task table, taking progress snapshots."""
+"""Taking progress snapshots, on demand and on the beat schedule."""
 
 from __future__ import annotations
 

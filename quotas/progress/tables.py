@@ -1,4 +1,4 @@
-"""Tables of the quotas pages (django-tables2), with Chinese column labels."""
+"""The ranking and special-group coverage tables (django-tables2), with Chinese column labels."""
 
 import django_tables2 as tables
 from django.utils.html import format_html

@@ -1,4 +1,4 @@
-"""Admin for quota tables (targets may be corrected by the bureau) and progress snapshots (read-only).
+"""Admin for quota tables: targets may be corrected by the bureau.
 
 Tables come in through `import_quotas` / `seed_quotas`, never by hand, so they cannot be added here; they
 are not deleted here either, since that would take their snapshot history with them."""

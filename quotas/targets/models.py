@@ -1,4 +1,4 @@
-"""Enrolment quota tables, progress snapshots and their rows (SPEC §9)."""
+"""Enrolment quota tables and their units, as the county's task table states them (SPEC §9)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -1,4 +1,4 @@
-"""Services that change quota data: importing a county's task table, taking progress snapshots."""
+"""Importing a county's enrolment task table: units matched to places and groups, all or nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Departments, funds, policies and their categories, identity rosters, reconciliation and transfers."""
+"""Policies and what they pay: categories, tiers, fiscal shares, amounts per category, mid-year rules and special enrolment rules (SPEC §5)."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator

@@ -1,4 +1,4 @@
-"""Departments, funds, policies and their categories, identity rosters, reconciliation and transfers."""
+"""Reconciliation runs and their results, and the dirty marks that tell the next run whom to recompute (SPEC §6)."""
 
 from django.conf import settings
 from django.db import models

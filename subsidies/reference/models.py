@@ -1,4 +1,4 @@
-"""Departments, funds, policies and their categories, identity rosters, reconciliation and transfers."""
+"""Departments and the funds that pay their subsidies: the reference data every policy names."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -1,4 +1,4 @@
-"""Departments, funds, policies and their categories, identity rosters, reconciliation and transfers."""
+"""Department rosters: each uploaded version, the changes it made, and the identities it certifies (SPEC §4)."""
 
 from django.conf import settings
 from django.db import models

@@ -1,4 +1,4 @@
-"""Tables of the import pages and the roster version pages."""
+"""The roster version list and the changes of one version (django-tables2)."""
 
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _

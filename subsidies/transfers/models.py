@@ -1,4 +1,4 @@
-"""Departments, funds, policies and their categories, identity rosters, reconciliation and transfers."""
+"""Monthly transfer batches, their lines and their lifecycle events (SPEC §8)."""
 
 from django.conf import settings
 from django.db import models

@@ -23,7 +23,13 @@ def migrate_to(targets):
 
 
 @pytest.fixture
-def before_the_move(transactional_db):
+def before_the_move(transactional_db, django_db_serialized_rollback):
+    """The schema as it was before the move, then forward again.
+
+    Serialized rollback: the test starts from the migrated database's own rows (its content types and
+    permissions, which the reverse migration relabels), and its flush leaves the next serialized test a clean
+    table instead of content types re-created under new ids (see `celery_worker` in conftest).
+    """
     old_apps = migrate_to(BEFORE)
     try:
         yield old_apps
