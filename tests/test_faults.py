@@ -25,8 +25,8 @@ from django.db import connection, transaction
 from subsidies.models import ReconciliationResult, ReconciliationRun, RunStatus
 from subsidies.reconciliation.runs import reconcile
 from subsidies.tasks import reconcile_enqueue
-from tests.subsidies import recon_data as d
-from tests.subsidies.test_reconcile_runs import mixed_county, snapshot
+from tests.builders import recon_data as d
+from tests.subsidies.reconciliation.test_reconcile_runs import mixed_county, snapshot
 
 AS_OF = date(2024, 3, 1)
 BASE_DIR = Path(settings.BASE_DIR)
@@ -232,8 +232,8 @@ def test_database_error_mid_import_commits_nothing_and_the_retry_completes(requi
     from enrollment.imports.pipeline import import_file, import_job_commit
     from enrollment.models import ImportStatus, Person
     from enrollment.places.services import county_ensure
-    from tests.badfiles import REGISTER_HEADER, person_id
-    from tests.enrollment.test_bad_inputs import table_counts
+    from tests.builders.badfiles import REGISTER_HEADER, person_id
+    from tests.enrollment.files.test_bad_inputs import table_counts
 
     county = county_ensure(code="620721")
     ids = [person_id(k) for k in range(1, 301)]
@@ -323,7 +323,7 @@ def test_broker_down_refuses_an_upload_in_chinese_and_the_job_says_why(require_p
     from enrollment.models import ImportJob, ImportStatus
     from enrollment.places.services import county_ensure
     from subsidies.models import Category, Department, Identity
-    from tests.badfiles import ROSTER_HEADER, person_id
+    from tests.builders.badfiles import ROSTER_HEADER, person_id
 
     county = county_ensure(code="620721")
     civil = Department.objects.get(code="civil_affairs")

@@ -1,4 +1,4 @@
-"""Policies and what they pay: categories, tiers, fiscal shares, amounts per category, mid-year rules and special enrolment rules (SPEC §5)."""
+"""Policies and what they pay: categories, tiers, fiscal shares, amounts per category, mid-year and special rules."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator

@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 CHUNK_NO_TOWNSHIP = "none"  # register people without a township
 CHUNK_ROSTER = "roster"  # roster people missing from the register
 # work_mem of a part's transaction (sorts and hashes of a township's rows in memory). No plan depends on it: the
-# plan guards (tests/subsidies/test_reconcile_plans.py) check every statement at 64 kB.
+# plan guards (tests/subsidies/reconciliation/test_reconcile_plans.py) check every statement at 64 kB.
 PART_WORK_MEM = "128MB"
 ZERO = Decimal("0.00")
 

@@ -23,8 +23,8 @@ from accounts.models import Role, StaffProfile
 from enrollment import models as em
 from quotas import models as qm
 from subsidies import models as sm
-from tests.accounts.world import build_world, model_object
-from tests.subsidies.admin_post import form_data
+from tests.builders.admin_post import form_data
+from tests.builders.world import build_world, model_object
 
 pytestmark = pytest.mark.django_db
 

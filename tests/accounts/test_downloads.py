@@ -25,7 +25,7 @@ from enrollment.files.writers import FORMULA_STARTS, csv_value_read
 from enrollment.imports.pipeline import import_job_create, import_job_validate
 from subsidies import models as sm
 from tests.accounts.test_permission_matrix import PAGES, all_urls, object_kwargs
-from tests.accounts.world import ID_A, build_world
+from tests.builders.world import ID_A, build_world
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.exports import record_export
 from accounts.models import ExportRecord
-from tests.accounts.world import ID_A, build_world
+from tests.builders.world import ID_A, build_world
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.history import object_history
 from subsidies.models import RosterVersion
-from tests.accounts.world import build_world
+from tests.builders.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -85,14 +85,14 @@ def _tracked_models():
 
 def test_the_history_page_works_for_every_object_even_without_history_rows(world):
     """Rows written by bulk statements (imports, transfer lines, results) have no history row at all."""
-    from tests.accounts.world import model_object
+    from tests.builders.world import model_object
 
     models = _tracked_models()
     assert len(models) >= 10
     failures = []
     for model in models:
         obj = model_object(world, model)
-        assert obj is not None, f"no {model._meta.label} in tests/accounts/world.py"
+        assert obj is not None, f"no {model._meta.label} in tests/builders/world.py"
         for with_rows in (True, False):
             if not with_rows:
                 obj.history.all().delete()

@@ -11,7 +11,7 @@ from enrollment.imports.pipeline import import_file
 from enrollment.models import ImportKind, ImportStatus
 from enrollment.places.services import county_ensure
 from subsidies.models import Category, Department, ReconciliationResult, RosterChange, RosterVersion, TransferLine
-from tests.badfiles import ROSTER_HEADER, person_id
+from tests.builders.badfiles import ROSTER_HEADER, person_id
 
 pytestmark = pytest.mark.django_db
 

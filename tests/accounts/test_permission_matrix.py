@@ -2,7 +2,7 @@
 
 The URL conf is walked recursively; a URL name missing from the tables below fails the test ("new view not
 covered"), so no view can escape the matrix. Object URLs point at objects of county A / department 民政 /
-township A (tests/accounts/world.py): a role that may use the page but not see the object gets 404, never
+township A (tests/builders/world.py): a role that may use the page but not see the object gets 404, never
 the object. Auditors POSTing to any state-changing URL get 403.
 
 To cover a new view: add its name to PAGES with the roles allowed, the world object it points at (`obj`) and
@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.admin_mixins import ScopedAdminMixin
-from tests.accounts.world import OTHER_DEPARTMENTS, OWN_DEPARTMENT, build_world, model_object
+from tests.builders.world import OTHER_DEPARTMENTS, OWN_DEPARTMENT, build_world, model_object
 
 pytestmark = pytest.mark.django_db
 
@@ -313,7 +313,7 @@ MASKED_ROLES = (DEPT, TOWN)
 
 
 def _shows_full_id(response) -> bool:
-    from tests.accounts.world import ID_A
+    from tests.builders.world import ID_A
 
     if not response.get("Content-Type", "").startswith("text/html"):
         return False
@@ -407,7 +407,7 @@ def admin_urls(world) -> list[tuple[str, str, str, dict | list]]:
             kwargs = {}
             for param in ("object_id", "id"):
                 if param in url.params:
-                    assert obj is not None, f"no {opts.label} object in tests/accounts/world.py for {url.name}"
+                    assert obj is not None, f"no {opts.label} object in tests/builders/world.py for {url.name}"
                     kwargs[param] = obj.pk
             if action == "simple_history":
                 # django-simple-history's revision page takes positional (object id, history id).

@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.history import tracked_model
 from tests.accounts.error_urls import SECRET
 from tests.accounts.test_permission_matrix import PAGES, all_urls, object_kwargs
-from tests.accounts.world import build_world
+from tests.builders.world import build_world
 
 pytestmark = pytest.mark.django_db
 

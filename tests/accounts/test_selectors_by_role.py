@@ -1,6 +1,6 @@
 """One selector per kind of object: what each role (and a superuser) gets, and the same rule in the admin.
 
-Objects are those of tests/accounts/world.py: county A, department 民政 (civil_affairs), township A.
+Objects are those of tests/builders/world.py: county A, department 民政 (civil_affairs), township A.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from subsidies.policies.selectors import policies_visible_to, policy_get_for
 from subsidies.reconciliation.selectors import results_visible_to, run_get_for, runs_visible_to
 from subsidies.rosters.selectors import roster_version_get_for, roster_versions_visible_to
 from subsidies.transfers.selectors import batch_get_for, batches_visible_to
-from tests.accounts.world import OTHER_DEPARTMENTS, OWN_DEPARTMENT, build_world
+from tests.builders.world import OTHER_DEPARTMENTS, OWN_DEPARTMENT, build_world
 
 pytestmark = pytest.mark.django_db
 

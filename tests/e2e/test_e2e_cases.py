@@ -6,7 +6,7 @@ import zlib
 import pytest
 
 from quotas.models import CaseStatus, FollowUpCase
-from tests.accounts.dashboard_data import PASSWORD, build_dashboard_county
+from tests.builders.dashboard_data import PASSWORD, build_dashboard_county
 from tests.e2e.conftest import assert_chinese_page, login
 
 pytestmark = [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.accounts.dashboard_data import PASSWORD, build_dashboard_county
+from tests.builders.dashboard_data import PASSWORD, build_dashboard_county
 from tests.e2e.conftest import assert_chinese_page, go, login, logout, nav_labels
 
 pytestmark = [

@@ -6,9 +6,9 @@ import pytest
 
 from enrollment.models import ImportJob, ImportStatus
 from subsidies.models import EnrolmentStatus, Identity, ReconciliationResult, ReconciliationRun
-from tests.accounts.dashboard_data import PASSWORD, id_number
+from tests.builders.dashboard_data import PASSWORD, id_number
+from tests.builders.roster_data import GOOD, roster_county, roster_xlsx, upload
 from tests.e2e.conftest import login, logout
-from tests.e2e.roster_data import GOOD, roster_county, roster_xlsx, upload
 
 pytestmark = [
     pytest.mark.e2e,

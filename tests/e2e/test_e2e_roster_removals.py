@@ -5,9 +5,9 @@ import pytest
 
 from enrollment.models import ImportJob, ImportStatus
 from subsidies.models import Identity
-from tests.accounts.dashboard_data import PASSWORD
+from tests.builders.dashboard_data import PASSWORD
+from tests.builders.roster_data import GOOD, roster_county, roster_xlsx, upload
 from tests.e2e.conftest import login
-from tests.e2e.roster_data import GOOD, roster_county, roster_xlsx, upload
 
 pytestmark = [
     pytest.mark.e2e,

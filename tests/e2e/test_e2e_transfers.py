@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from subsidies.models import BatchStatus, TransferBatch, TransferLine
-from tests.accounts.dashboard_data import PASSWORD, build_dashboard_county
+from tests.builders.dashboard_data import PASSWORD, build_dashboard_county
 from tests.e2e.conftest import assert_chinese_page, login, logout
 
 pytestmark = [

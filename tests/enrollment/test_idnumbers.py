@@ -183,7 +183,7 @@ def test_the_check_character_of_a_body_is_the_one_worked_out_by_hand(number):
 
 
 def test_the_test_helper_makes_numbers_the_check_accepts():
-    from tests.idnumbers import id_number, valid_id
+    from tests.builders.idnumbers import id_number, valid_id
 
     assert valid_id("62072119800101019") == "620721198001010190"
     assert id_number(6, born=datetime.date(1980, 1, 1)) == "62072119800101006X"

@@ -27,7 +27,7 @@ from quotas.models import (
 )
 from subsidies.models import Department
 from subsidies.models import EnrolmentStatus as S
-from tests.quotas.factories import result
+from tests.builders.factories import result
 
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
