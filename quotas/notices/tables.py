@@ -32,6 +32,8 @@ class NoticeTable(tables.Table):
         self._seq = 0
 
     def render_seq(self):
+        if self._seq == 0 and getattr(self, "page", None) is not None:
+            self._seq = self.page.start_index() - 1  # numbering goes on across the pages
         self._seq += 1
         return self._seq
 
