@@ -462,16 +462,27 @@ def test_the_winner_due_and_status_depend_on_the_tier_and_the_students_standard(
     tier, student, pays, winner, subsidy, due, status
 ):
     payments = paid((PAID_ON, pays), tier=tier) if pays != "0" else rr.Paid(payments=(), tier=tier)
-    o = rr.outcome_for(TWO_TIERS, as_of=AS_OF, identities=BOTH, paid=payments, student=student)
-    assert (o.tier, o.category_id, o.subsidy, o.personal_due, o.status) == (tier, winner, subsidy, due, status)
+    before_deadline = date(2024, 2, 1)
+    o = rr.outcome_for(TWO_TIERS, as_of=before_deadline, identities=BOTH, paid=payments, student=student)
+    reference = PAID_ON if payments.payments else before_deadline
+    assert (o.tier, o.reference_date, o.category_id, o.subsidy, o.personal_due, o.status) == (
+        tier,
+        reference,
+        winner,
+        subsidy,
+        due,
+        status,
+    )
 
 
 @pytest.mark.parametrize(("tier", "student", "proxy"), [(1, False, True), (2, False, False), (2, True, False)])
 def test_a_proxy_enrolment_kept_by_no_readjustment_needs_a_full_subsidy_in_the_persons_tier(tier, student, proxy):
     ended = [rr.Held(CANJI, CL, date(2023, 10, 1), date(2023, 11, 30))]  # 残疾: full in tier 1 only
     o = rr.outcome_for(TWO_TIERS, as_of=AS_OF, identities=ended, paid=rr.Paid(payments=(), tier=tier), student=student)
-    assert (o.status, o.enrolled_on, o.subsidy) == (
-        (rr.PROXY_ENROLLED, date(2023, 10, 1), D("350")) if proxy else (rr.NOT_ENROLLED, None, D("0"))
+    assert (o.status, o.reference_date, o.enrolled_on, o.subsidy) == (
+        (rr.PROXY_ENROLLED, date(2023, 10, 1), date(2023, 10, 1), D("350"))
+        if proxy
+        else (rr.NOT_ENROLLED, AS_OF, None, D("0"))
     )
 
 
@@ -498,6 +509,12 @@ def test_the_top_up_is_the_best_later_identity_in_the_persons_tier(tier, student
     later = [rr.Held(TUOPIN, XC, date(2023, 11, 1)), rr.Held(DIBAO, MZ, date(2023, 11, 1))]
     o = rr.outcome_for(TWO_TIERS, as_of=AS_OF, identities=later, paid=paid((PAID_ON, pays), tier=tier), student=student)
     assert (o.subsidy, o.topup, o.topup_month, o.category_id) == (D("0"), topup, date(2023, 12, 1), category)
+
+
+def test_a_students_top_up_is_capped_at_the_students_standard():
+    later = [rr.Held(TUOPIN, XC, date(2023, 11, 1))]  # 340 in tier 1, more than a student's 320
+    o = rr.outcome_for(TWO_TIERS, as_of=AS_OF, identities=later, paid=paid((PAID_ON, "320")), student=True)
+    assert (o.topup, o.topup_month, o.category_id, o.personal_due) == (D("320"), date(2023, 12, 1), TUOPIN, D("320"))
 
 
 def test_a_category_the_tier_does_not_subsidise_gives_no_top_up():
