@@ -492,7 +492,10 @@ class _Renderer:
             "not_in_register": _("certified on a roster, but not in the population register"),
             "certified_not_enrolled": _("certified on the reference date, but not enrolled"),
             "underpaid": _("paid less than the personal due"),
-            "overpaid": _("paid the whole standard while already certified: the part the subsidy covers was paid by the person too"),
+            "overpaid": _(
+                "paid the whole standard while already certified: the part the subsidy covers was paid by the "
+                "person too"
+            ),
             "enrolled_twice": _("more than one full payment for the year"),
             "refunded": _("a payment was refunded"),
             "refund_after_transfer": _(
