@@ -37,7 +37,8 @@ def _notice(request, village_id: int):
 @roles_required(*PLACE_READERS)
 def notice(request, village_id: int):
     village, year, paid, unpaid = _notice(request, village_id)
-    paid_table, unpaid_table = NoticeTable(paid), NoticeTable(unpaid)
+    county_id = village.township.county_id
+    paid_table, unpaid_table = NoticeTable(paid, county_id=county_id), NoticeTable(unpaid, county_id=county_id)
     for t in (paid_table, unpaid_table):
         RequestConfig(request, paginate=False).configure(t)
     context = {
