@@ -144,7 +144,7 @@ def person_file(*, user, ref: PersonRef, key: str, requested_year: object = None
         .first()
     )
     identities = list(
-        Identity.objects.select_related("department", "category", "version", "ended_by")
+        Identity.objects.select_related("department", "category", "version__department", "ended_by__department")
         .filter(county_id=county_id, id_number=number)
         .order_by("valid_from", "pk")
     )

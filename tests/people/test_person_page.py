@@ -47,6 +47,8 @@ def _household_of(world, size: int, payments: int) -> em.Person:
             reference_date=datetime.date(2025, 12, 31),
             status=sm.EnrolmentStatus.ENROLLED,
         )
+    for _ in range(size - 1):  # and as many identities, each from its own roster version
+        identity(world, number=ID_A, name="张三", category=world.category)
     for n in range(payments):
         payment(world, number=ID_A, amount="10.00", day=datetime.date(2025, 10, 1) + datetime.timedelta(days=n))
     return world.person
@@ -157,3 +159,21 @@ def test_every_people_table_links_to_the_person_file_by_key(world, url_name, kwa
     body = client_for(world, "bureau").get(reverse(url_name, kwargs=kwargs_of(world))).content.decode()
     assert f'class="person-link" href="{person_url(world.person.pk)}"' in body
     assert not [h for h in HREF.findall(body) if ID_A in h]
+
+
+def test_a_department_user_sees_household_members_it_does_not_certify_by_relation_only(world):
+    member = person(world, number=id_number(57, born="20100101"), name="张小三", household=world.household)
+    member.relation = "子"
+    member.save()
+    body = client_for(world, OWN_DEPARTMENT).get(reverse("people:household", kwargs={"pk": world.household.pk}))
+    body = body.content.decode()
+    assert person_url(world.person.pk) in body
+    assert "张小三" not in body and person_url(member.pk) not in body
+    assert f"{member.id_number[:6]}********{member.id_number[-4:]}" not in body
+    assert "不在您的查看范围内" in body
+
+
+def test_the_department_users_page_is_bounded_too(world):
+    small = _queries(world, OWN_DEPARTMENT)
+    _household_of(world, size=6, payments=5)
+    assert _queries(world, OWN_DEPARTMENT) == small

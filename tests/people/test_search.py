@@ -84,3 +84,15 @@ def test_search_by_a_broken_number_names_the_error_without_echoing_it(world):
 def test_the_header_carries_the_search_form_for_staff(world):
     body = client_for(world, "township").get(reverse("home")).content.decode()
     assert f'action="{reverse("people:search")}"' in body and 'method="post"' in body
+
+
+def test_no_log_line_carries_the_id_number(world, caplog):
+    import logging
+
+    c = client_for(world, "bureau")
+    with caplog.at_level(logging.DEBUG):
+        c.post(reverse("people:search"), {"q": ID_A}, follow=True)
+        c.post(reverse("people:search"), {"q": ID_A[:17] + "0"})
+        client_for(world, "other_township").get(person_url(world.person.pk))  # a 404 is logged with its path
+    assert caplog.records
+    assert not [r.getMessage() for r in caplog.records if ID_A[:14] in r.getMessage()]
