@@ -23,6 +23,7 @@ from quotas.cases.selectors import case_rows
 from quotas.models import FollowUpCase
 from subsidies.models import (
     Identity,
+    LineKind,
     Policy,
     ReconciliationResult,
     RosterChange,
@@ -156,11 +157,7 @@ def person_file(*, user, ref: PersonRef, key: str, requested_year: object = None
         .filter(county_id=county_id, year=year, id_number=number)
         .order_by("paid_on", "pk")
     )
-    lines = list(
-        line_rows(TransferLine.objects.filter(year=year, id_number=number), scope)
-        .select_related("batch", "batch__fund", "category")
-        .order_by("batch__month", "pk")
-    )
+    lines = _lines(scope, year, number)
     cases = list(
         case_rows(FollowUpCase.objects.filter(county_id=county_id, year=year, id_number=number), scope)
         .select_related("recorded_by", "department")
@@ -185,6 +182,21 @@ def person_file(*, user, ref: PersonRef, key: str, requested_year: object = None
         history=_history(user, result, cases),
         today=today,
     )
+
+
+def _lines(scope, year: int, number: str) -> list[TransferLine]:
+    """The person's transfer lines of the year and the adjustments made to them, in the batches the scope sees.
+
+    Two statements: the subsidy lines through the partial unique index (year, id_number) that excludes
+    adjustments, and the adjustments (a few rows a batch, made by hand) on their own.
+    """
+    lines = TransferLine.objects.filter(year=year, id_number=number)
+    subsidy = lines.exclude(kind=LineKind.ADJUSTMENT)
+    adjustments = lines.filter(kind=LineKind.ADJUSTMENT)
+    rows = []
+    for qs in (subsidy, adjustments):
+        rows += line_rows(qs, scope).select_related("batch", "batch__fund", "category")
+    return sorted(rows, key=lambda line: (line.batch.month, line.kind == LineKind.ADJUSTMENT, line.pk))
 
 
 def _county_name(person, result, county_id) -> str:

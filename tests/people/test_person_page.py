@@ -177,3 +177,27 @@ def test_the_department_users_page_is_bounded_too(world):
     small = _queries(world, OWN_DEPARTMENT)
     _household_of(world, size=6, payments=5)
     assert _queries(world, OWN_DEPARTMENT) == small
+
+
+def test_the_money_section_lists_the_subsidy_line_and_its_adjustment_in_the_scopes_batches(world):
+    sm.TransferLine.objects.create(
+        batch=world.batch,
+        year=2026,
+        id_number=ID_A,
+        name="张三",
+        township=world.township,
+        category=world.category,
+        kind=sm.LineKind.ADJUSTMENT,
+        amount=Decimal("-200.00"),
+        reason="退费冲回",
+    )
+    body = client_for(world, "bureau").get(person_url(world.person.pk)).content.decode()
+    money = body.split('id="money"')[1].split("</section>")[0]
+    assert money.count("620721-civil-202601") == 2
+    assert "-200.00" in money and "退费冲回" in money
+    assert money.index(">200.00<") < money.index("-200.00")  # the subsidy first, then its adjustment
+    # A department that also certifies the person, but whose fund did not pay the batch, sees none of its lines.
+    severe = category_of(world, "disabled_federation", "severe", "重度残疾人")
+    identity(world, number=ID_A, name="张三", category=severe)
+    other = client_for(world, "disabled_federation").get(person_url(world.person.pk)).content.decode()
+    assert "620721-civil-202601" not in other.split('id="money"')[1].split("</section>")[0]
