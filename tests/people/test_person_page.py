@@ -201,3 +201,23 @@ def test_the_money_section_lists_the_subsidy_line_and_its_adjustment_in_the_scop
     identity(world, number=ID_A, name="张三", category=severe)
     other = client_for(world, "disabled_federation").get(person_url(world.person.pk)).content.decode()
     assert "620721-civil-202601" not in other.split('id="money"')[1].split("</section>")[0]
+
+
+def test_who_names_the_register_import_that_last_wrote_the_person(world):
+    from django.core.files.base import ContentFile
+
+    p = world.person
+    job = em.ImportJob.objects.create(
+        kind=em.ImportKind.REGISTER,
+        status=em.ImportStatus.COMMITTED,
+        county=world.county,
+        file=ContentFile(b"x", name="register.csv"),
+        original_name="register.csv",
+    )
+    # The register commit writes updated_at inside the job's run: after it was created, before it was committed.
+    em.ImportJob.objects.filter(pk=job.pk).update(
+        created_at=p.updated_at - datetime.timedelta(minutes=5),
+        committed_at=p.updated_at + datetime.timedelta(seconds=3),
+    )
+    body = client_for(world, "bureau").get(person_url(p.pk)).content.decode()
+    assert f"最近由第 {job.pk} 号登记导入更新" in body
