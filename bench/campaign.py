@@ -454,14 +454,9 @@ def _write_roster(path: Path, rows: list[list]) -> None:
 
 
 def tier_format() -> tuple[str, str]:
-    """How the payments file writes 档次: as the tax exports write it (一档) if today's importer reads that."""
-    sources = [ROOT / "enrollment" / "imports.py", *(ROOT / "enrollment" / "importing").glob("*.py")]
-    if any("一档" in p.read_text(encoding="utf-8") for p in sources if p.exists()):
-        return "一档", "档次 written as the tax exports write it: 一档"
-    return "1", (
-        "档次 written as 1: today's payments importer reads whole numbers only; the tax exports' 一档/二档 "
-        "waits for the importer change of another branch (h20b)"
-    )
+    """How the payments file writes 档次: as the tax exports write it (一档), which the payments importer reads
+    through the county's policy (enrollment.files.readers.parse_tier)."""
+    return "一档", "档次 written as the tax exports write it: 一档"
 
 
 def copy_references(register: Path) -> tuple[float, float]:

@@ -37,6 +37,8 @@ class NoticeTable(PersonLinksMixin, tables.Table):
         return self.county_id  # the notice's rows load only what the wall shows: their county is the village's
 
     def render_seq(self):
+        if self._seq == 0 and getattr(self, "page", None) is not None:
+            self._seq = self.page.start_index() - 1  # numbering goes on across the pages
         self._seq += 1
         return self._seq
 
