@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "subsidies",
     "quotas",
     "dashboard",
+    "people",
 ]
 
 MIDDLEWARE = [

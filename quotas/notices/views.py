@@ -42,7 +42,9 @@ def _notice(request, village_id: int):
 @roles_required(*PLACE_READERS)
 def notice(request, village_id: int):
     village, year, paid, unpaid = _notice(request, village_id)
-    paid_table, unpaid_table = NoticeTable(paid, prefix="paid-"), NoticeTable(unpaid, prefix="unpaid-")
+    county_id = village.township.county_id
+    paid_table = NoticeTable(paid, prefix="paid-", county_id=county_id)
+    unpaid_table = NoticeTable(unpaid, prefix="unpaid-", county_id=county_id)
     for t in (paid_table, unpaid_table):
         RequestConfig(request, paginate={"per_page": NOTICE_PAGE_ROWS}).configure(t)
     paid_count, unpaid_count = paid_table.paginator.count, unpaid_table.paginator.count

@@ -66,6 +66,7 @@ SEES = {
     "result": SEES_PERSON,
     "case": SEES_PERSON,
     "person": SEES_PERSON,
+    "household": SEES_PERSON,  # a household with a member the role may see
 }
 
 
@@ -137,6 +138,11 @@ PAGES: dict[str, Page] = {
     "enrollment:import_template": page(READERS | set(DEPTS) | {STAFF_DEPT}, kwargs={"kind": "roster"}),
     "subsidies:roster_versions": page(READERS | set(DEPTS) | {STAFF_DEPT}),
     "subsidies:roster_version": page(READERS | set(DEPTS) | {STAFF_DEPT}, obj="roster_version"),
+    # The person file: every role, each opening only the people of its scope (404 for anyone else, SPEC §14).
+    "people:search": page(STAFF, get=False),
+    "people:person": page(STAFF, obj="person"),
+    "people:person_print": page(STAFF, obj="person"),
+    "people:household": page(STAFF, obj="household"),
 }
 
 # Every model in the admin: what the bureau may do ("view", "add", "change", "delete"); auditors only view.
@@ -160,6 +166,7 @@ ADMIN_MODELS: dict[str, frozenset[str]] = {
     # Built and moved only by the transfer services: view-only even for the bureau.
     "subsidies.transferbatch": VIEW,
     "subsidies.transferline": VIEW,
+    "people.fileopening": VIEW,  # who opened whose file: evidence, nobody edits or deletes it
 }
 # What only a superuser may do beyond the bureau (accounts and their rights).
 SUPERUSER_RIGHTS = {
@@ -424,7 +431,7 @@ def test_every_model_admin_is_scoped():
     assert not unscoped
 
 
-ADMIN_APPS = ("accounts", "auth", "axes", "enrollment", "quotas", "subsidies")
+ADMIN_APPS = ("accounts", "auth", "axes", "enrollment", "people", "quotas", "subsidies")
 
 
 def test_admin_apps_are_all_in_the_matrix():
