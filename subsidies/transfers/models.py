@@ -140,7 +140,13 @@ class TransferLine(models.Model):
                 name="transfer_line_adjustment_has_reason", condition=~Q(kind="adjustment") | ~Q(reason="")
             ),
         ]
-        indexes = [models.Index(fields=["batch", "category", "kind"], name="transfer_line_totals_idx")]
+        indexes = [
+            models.Index(fields=["batch", "category", "kind"], name="transfer_line_totals_idx"),
+            # A person's adjustments (the person file); their subsidy lines use the unique constraint's index.
+            models.Index(
+                fields=["year", "id_number"], condition=Q(kind="adjustment"), name="transfer_line_adjustment_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} {self.amount}"
