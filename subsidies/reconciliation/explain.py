@@ -143,7 +143,7 @@ def explain_person(
         and all(getattr(outcome, field) == getattr(stored, field) for field in COMPARED)
         and rr.flags_text(flags) == (stored.flags or "")
     )
-    renderer = _Renderer(policy=policy, viewer=viewer_department_id, year=year)
+    renderer = Renderer(policy=policy, viewer=viewer_department_id, year=year)
     steps = renderer.steps(trace, outcome, household=household, in_register=person is not None)
     return Explanation(county_id, year, number, as_of, outcome, stored, steps, matches, flags, tuple(trace))
 
@@ -170,14 +170,18 @@ def _household(county_id: int, year: int, number: str, household_id: int, status
     }
 
 
-class _Renderer:
-    """Reasons → steps, in Chinese, with another department's identity hidden from a department viewer."""
+class Renderer:
+    """Reasons → steps, in Chinese, with another department's identity hidden from a department viewer.
 
-    def __init__(self, *, policy, viewer: int | None, year: int):
+    `names`: category id → name (read from the database when not given; the pure tests give them)."""
+
+    def __init__(self, *, policy, viewer: int | None, year: int, names: dict[int, str] | None = None):
         self.policy = policy
         self.viewer = viewer
         self.year = year
-        self.names = dict(Category.objects.filter(pk__in=list(policy.categories)).values_list("pk", "name"))
+        if names is None:
+            names = dict(Category.objects.filter(pk__in=list(policy.categories)).values_list("pk", "name"))
+        self.names = names
 
     def hidden(self, held) -> bool:
         return self.viewer is not None and held is not None and held.department_id != self.viewer
@@ -447,7 +451,7 @@ class _Renderer:
             "newborn": _(
                 "A newborn registered within the grace period after birth (%(birth)s): covered from %(start)s."
             ),
-            "window": _("Paid within the collection window (until %(window_end)s): benefits from %(start)s."),
+            "window": _("Enrolled within the collection window (until %(window_end)s): benefits from %(start)s."),
             "employee_leaver": _(
                 "Left employee insurance on %(left)s and enrolled within the grace period: benefits from %(start)s."
             ),

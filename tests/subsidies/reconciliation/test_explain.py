@@ -73,7 +73,7 @@ def test_the_highest_of_several_identities_wins(sunan):
     assert text(e, "amounts") == ["缴费标准 380.00 元 − 资助 310.00 元 = 个人应缴 70.00 元；已缴 70.00 元。"]
     assert text(e, "status") == ["个人应缴部分已于 2023年10月10日 缴清。"]
     assert text(e, "topup") == ["无次月资助：缴费当日已认定身份。"]
-    assert text(e, "benefit_start") == ["在集中征缴期内（截至 2023年12月31日）缴费：自 2024年1月1日 起享受待遇。"]
+    assert text(e, "benefit_start") == ["在集中征缴期内（截至 2023年12月31日）参保：自 2024年1月1日 起享受待遇。"]
     assert text(e, "flag") == ["无标记。"]
 
 
