@@ -26,7 +26,7 @@ from enrollment import idnumbers
 from subsidies.models import Category, EnrolmentStatus, Flag, ReconciliationResult, ReconciliationRun, RunStatus
 from subsidies.reconciliation import rules as rr
 from subsidies.reconciliation.engine import ReconciliationError, _Part, _place_lookup, rules_for
-from subsidies.reconciliation.presenter import OTHER_DEPARTMENT
+from subsidies.reconciliation.presenter import OTHER_DEPARTMENT, ResultViewer
 from subsidies.reconciliation.reasons import Reason
 
 # The stored result's fields an explanation recomputes (the outcome's names).
@@ -69,6 +69,10 @@ class Explanation:
 
 def day(value: date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else "—"
+
+
+def month(value: date | None) -> str:
+    return f"{value.year}年{value.month}月" if value else "—"
 
 
 def money(value) -> str:
@@ -143,30 +147,34 @@ def explain_person(
         and all(getattr(outcome, field) == getattr(stored, field) for field in COMPARED)
         and rr.flags_text(flags) == (stored.flags or "")
     )
-    renderer = Renderer(policy=policy, viewer=viewer_department_id, year=year)
+    renderer = Renderer(policy=policy, viewer=viewer_department_id, year=year, outcome=outcome)
     steps = renderer.steps(trace, outcome, household=household, in_register=person is not None)
     return Explanation(county_id, year, number, as_of, outcome, stored, steps, matches, flags, tuple(trace))
 
 
 def _household(county_id: int, year: int, number: str, household_id: int, status: str) -> dict:
-    """The household's other members' stored statuses, and whether the household is partly enrolled."""
+    """The household's members (relation, name, stored status; the person's own status recomputed), and whether
+    the household is partly enrolled (as the engine flags it: `rules.household_partial`)."""
     from enrollment.models import Person
 
     members = list(
         Person.objects.filter(county_id=county_id, household_id=household_id)
-        .exclude(id_number=number)
-        .values_list("id_number", flat=True)
+        .order_by("id_number")
+        .values_list("id_number", "relation", "name")
     )
     statuses = dict(
-        ReconciliationResult.objects.filter(county_id=county_id, year=year, id_number__in=members).values_list(
-            "id_number", "status"
-        )
+        ReconciliationResult.objects.filter(
+            county_id=county_id, year=year, id_number__in=[m[0] for m in members if m[0] != number]
+        ).values_list("id_number", "status")
     )
-    all_statuses = [status, *statuses.values()]
+    statuses[number] = status
+    listed = [(relation, name, statuses.get(id_number)) for id_number, relation, name in members]
+    all_statuses = [s for _r, _n, s in listed if s is not None]
     return {
-        "members": len(members) + 1,
+        "members": len(members),
         "enrolled": sum(1 for s in all_statuses if rr.is_enrolled(s)),
-        "partial": len(members) > 0 and rr.household_partial(all_statuses),
+        "partial": len(members) > 1 and rr.household_partial(all_statuses),
+        "listed": listed,
     }
 
 
@@ -175,16 +183,19 @@ class Renderer:
 
     `names`: category id → name (read from the database when not given; the pure tests give them)."""
 
-    def __init__(self, *, policy, viewer: int | None, year: int, names: dict[int, str] | None = None):
+    def __init__(self, *, policy, viewer: int | None, year: int, outcome: rr.Outcome, names: dict | None = None):
         self.policy = policy
         self.viewer = viewer
         self.year = year
+        self.shown = ResultViewer(department_id=viewer)
+        # presenter.py's rule: the result's winning identity (its department) is another department's.
+        self.hide_winner = self.shown.hides(outcome.department_id)
         if names is None:
             names = dict(Category.objects.filter(pk__in=list(policy.categories)).values_list("pk", "name"))
         self.names = names
 
     def hidden(self, held) -> bool:
-        return self.viewer is not None and held is not None and held.department_id != self.viewer
+        return held is not None and self.shown.hides(held.department_id)
 
     def category(self, category_id) -> str:
         return self.names.get(category_id) or (
@@ -204,7 +215,20 @@ class Renderer:
         by_code: dict[str, list[dict]] = {}
         for code, params in trace:
             by_code.setdefault(code, []).append(params)
-        hide_winner = False
+        hide_winner = self.hide_winner
+        if not in_register:
+            out.append(
+                Step(
+                    "register",
+                    _("Population register"),
+                    (
+                        _(
+                            "This person is on a roster but not in the county's population register: the name and "
+                            "place come from the roster, and the result is flagged for follow-up."
+                        ),
+                    ),
+                )
+            )
         for code, params in trace:
             lines = getattr(self, f"on_{code}", None)
             if lines is None:
@@ -221,19 +245,20 @@ class Renderer:
             out.append(self._benefit(start, outcome, hidden=hide_winner))
         out.append(self._flags(outcome, by_code, household=household, in_register=in_register))
         if household is not None:
-            out.append(
-                Step(
-                    "household",
-                    _("Household"),
-                    (
-                        _(
-                            "The policy enrols by household: %(enrolled)s of the household's "
-                            "%(members)s members are enrolled."
-                        )
-                        % household,
-                    ),
+            lines = [
+                _("The policy enrols by household: %(enrolled)s of the household's %(members)s members are enrolled.")
+                % household
+            ]
+            for relation, name, status in household["listed"]:
+                lines.append(
+                    _("%(relation)s %(name)s: %(status)s")
+                    % {
+                        "relation": relation or _("member"),
+                        "name": name,
+                        "status": EnrolmentStatus(status).label if status else _("no result yet"),
+                    }
                 )
-            )
+            out.append(Step("household", _("Household"), tuple(lines)))
         return tuple(s for s in out if s is not None)
 
     # --- one method per reason code ------------------------------------------------------------------------------
@@ -346,18 +371,17 @@ class Renderer:
 
     def on_proxy_kept(self, p, outcome) -> Step:
         held = p["held"]
-        what = OTHER_DEPARTMENT if self.hidden(held) else self.identity(held)
-        return Step(
-            "proxy",
-            _("No re-adjustment"),
-            (
-                _(
-                    "%(identity)s gave a full subsidy from %(day)s: the policy does not re-adjust, "
-                    "so the proxy enrolment stands for the year."
-                )
-                % {"identity": what, "day": "—" if self.hidden(held) else day(p["day"])},
-            ),
-        )
+        if self.hidden(held):
+            line = _(
+                "%(other)s: %(amount)s, a full subsidy; the policy does not re-adjust, so the proxy enrolment "
+                "stands for the year."
+            ) % {"other": OTHER_DEPARTMENT, "amount": money(p["subsidy"])}
+        else:
+            line = _(
+                "%(identity)s gave a full subsidy from %(day)s: the policy does not re-adjust, "
+                "so the proxy enrolment stands for the year."
+            ) % {"identity": self.identity(held), "day": day(p["day"])}
+        return Step("proxy", _("No re-adjustment"), (line,))
 
     def on_locked(self, p, outcome) -> Step:
         return Step(
@@ -390,7 +414,10 @@ class Renderer:
     def on_status(self, p, outcome) -> Step:
         status = p["status"]
         label = EnrolmentStatus(status).label
-        if status == rr.PROXY_ENROLLED:
+        if status == rr.PROXY_ENROLLED and self.hide_winner:
+            # The day of a proxy enrolment is the other department's identity's first day: not shown.
+            why = _("The subsidy covers the whole standard: the bureau enrols the person (代缴).")
+        elif status == rr.PROXY_ENROLLED:
             why = _(
                 "The subsidy covers the whole standard: the bureau enrols the person (代缴), enrolled on %(day)s."
             ) % {"day": day(p["enrolled_on"])}
@@ -417,7 +444,7 @@ class Renderer:
                 "paid": day(p["paid_on"]),
                 "identity": self.identity(p["held"]),
                 "amount": money(p["amount"]),
-                "month": f"{p['month'].year}年{p['month'].month}月",
+                "month": month(p["month"]),
             }
         return Step("topup", _("Top-up"), (line,))
 

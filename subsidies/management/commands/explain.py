@@ -9,7 +9,14 @@ from django.utils.translation import gettext as _
 
 from enrollment import idnumbers
 from enrollment.management.county import add_county_argument, county_from_option
-from subsidies.reconciliation.explain import explain_person
+from subsidies.models import Category, EnrolmentStatus, Flag
+from subsidies.reconciliation.explain import day, explain_person, money, month
+
+
+def category_name(category_id: int | None) -> str:
+    if category_id is None:
+        return "—"
+    return Category.objects.filter(pk=category_id).values_list("name", flat=True).first() or "—"
 
 
 class Command(BaseCommand):
@@ -27,6 +34,7 @@ class Command(BaseCommand):
             number = idnumbers.check(id_number).value
             if not number:
                 raise CommandError(_("%(value)s is not an ID number.") % {"value": id_number})
+            labels = dict(Flag.choices)
             explanation = explain_person(county_id=county_obj.pk, year=year, id_number=number, as_of=as_of)
             if explanation.outcome is None:
                 raise CommandError("；".join(line for step in explanation.steps for line in step.lines))
@@ -38,6 +46,19 @@ class Command(BaseCommand):
                 self.stdout.write(f"【{step.title}】")
                 for line in step.lines:
                     self.stdout.write(f"  {line}")
+            o = explanation.outcome
+            self.stdout.write(f"【{_('Result')}】")
+            for label, value in (
+                (_("Status"), EnrolmentStatus(o.status).label),
+                (_("Category"), category_name(o.category_id)),
+                (_("Subsidy"), money(o.subsidy)),
+                (_("Personal due"), money(o.personal_due)),
+                (_("Paid"), money(o.paid)),
+                (_("Next-month top-up"), money(o.topup) + (f"（{month(o.topup_month)}）" if o.topup_month else "")),
+                (_("Benefit start"), day(o.benefit_start)),
+                (_("Flags"), "、".join(labels[f] for f in explanation.flags) or "—"),
+            ):
+                self.stdout.write(f"  {label}：{value}")
             if explanation.stored is None:
                 self.stdout.write(_("No stored result yet: run the reconciliation."))
             elif not explanation.matches_stored:

@@ -31,7 +31,7 @@ def steps(p, viewer=None, **kw):
     trace: list = []
     outcome = rr.outcome_for(p, trace=trace, **kw)
     with translation.override("zh-hans"):
-        rendered = Renderer(policy=p, viewer=viewer, year=p.year, names=NAMES).steps(
+        rendered = Renderer(policy=p, viewer=viewer, year=p.year, outcome=outcome, names=NAMES).steps(
             trace, outcome, household=None, in_register=True
         )
     return [(s.code, s.title, s.lines) for s in rendered]
