@@ -20,4 +20,5 @@ urlpatterns = [
     path("enrollment/", include("enrollment.urls")),
     path("subsidies/", include("subsidies.urls")),
     path("quotas/", include("quotas.urls")),
+    path("api/v1/", include("api.urls")),
 ]
