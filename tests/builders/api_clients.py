@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from django.test import Client
@@ -23,16 +24,21 @@ def revoked_token_for(user) -> str:
 class ApiClient:
     """A Django test client sending `Authorization: Bearer <token>` (no token: anonymous)."""
 
-    def __init__(self, token: str | None = None):
+    def __init__(self, token: str | None = None, *, around=contextlib.nullcontext):
+        """`around()`: a context each request runs in (pytest-django's `django_capture_on_commit_callbacks(
+        execute=True)`, so the tasks a request queues on commit run inside a test's transaction)."""
         self.client = Client()
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.around = around
 
     def get(self, path: str, params: dict | None = None, **extra):
-        return self.client.get(path, params or {}, headers={**self.headers, **extra.pop("headers", {})}, **extra)
+        with self.around():
+            return self.client.get(path, params or {}, headers={**self.headers, **extra.pop("headers", {})}, **extra)
 
     def post(self, path: str, data=None, *, json_body: bool = True, **extra):
         headers = {**self.headers, **extra.pop("headers", {})}
-        if json_body:
-            body = json.dumps(data if data is not None else {})
-            return self.client.post(path, body, content_type="application/json", headers=headers, **extra)
-        return self.client.post(path, data or {}, headers=headers, **extra)
+        with self.around():
+            if json_body:
+                body = json.dumps(data if data is not None else {})
+                return self.client.post(path, body, content_type="application/json", headers=headers, **extra)
+            return self.client.post(path, data or {}, headers=headers, **extra)
