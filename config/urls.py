@@ -20,5 +20,6 @@ urlpatterns = [
     path("enrollment/", include("enrollment.urls")),
     path("subsidies/", include("subsidies.urls")),
     path("quotas/", include("quotas.urls")),
+    path("people/", include("people.urls")),
     path("api/v1/", include("api.urls")),
 ]

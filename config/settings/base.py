@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "subsidies",
     "quotas",
     "dashboard",
+    "people",
     "api",
 ]
 

@@ -6,9 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import shown_id_number
 from quotas.cases.models import FollowUpCase
+from subsidies.rosters.person_keys import PersonLinksMixin
 
 
-class CaseTable(tables.Table):
+class CaseTable(PersonLinksMixin, tables.Table):
     name = tables.Column(verbose_name=_("name"), linkify=lambda record: reverse("quotas:case_detail", args=[record.pk]))
     id_number = tables.Column(verbose_name=_("ID number"), orderable=False)
     township = tables.Column(verbose_name=_("township"), accessor="township__name", order_by=("township__name",))
@@ -29,5 +30,5 @@ class CaseTable(tables.Table):
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def render_id_number(self, value):
-        return shown_id_number(value, self.user)
+    def render_id_number(self, record, value):
+        return self.person_link(record, shown_id_number(value, self.user))

@@ -12,7 +12,7 @@ from accounts.access import Scope, place_rows, scope_of
 from enrollment.models import Village
 from quotas.progress import ranking
 from quotas.progress.selectors import results_for
-from subsidies.models import Policy, ReconciliationResult
+from subsidies.models import Policy
 from subsidies.reconciliation.rules import ENROLLED_STATUSES
 
 
@@ -61,14 +61,13 @@ def village_work_funds(*, county_id: int, year: int, township_id: int | None = N
     ]
 
 
-def village_notice(*, village: Village, year: int) -> tuple[list[ReconciliationResult], list[ReconciliationResult]]:
-    """The village's paid (enrolled, incl. 代缴) and unpaid people for the year, by name."""
-    rows = list(
+def village_notice_lists(*, village: Village, year: int) -> tuple[QuerySet, QuerySet]:
+    """The village's paid (enrolled, incl. 代缴) and unpaid people for the year, by name: two querysets, so a page
+    reads one page of each and the workbook streams them."""
+    rows = (
         results_for(county_id=village.township.county_id, year=year)
         .filter(village=village)
         .only("id_number", "name", "status", "paid", "paid_on", "enrolled_on")
         .order_by("name", "id_number")
     )
-    paid = [r for r in rows if r.status in ENROLLED_STATUSES]
-    unpaid = [r for r in rows if r.status not in ENROLLED_STATUSES]
-    return paid, unpaid
+    return rows.filter(status__in=ENROLLED_STATUSES), rows.exclude(status__in=ENROLLED_STATUSES)

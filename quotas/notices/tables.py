@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import mask_id_number
+from subsidies.rosters.person_keys import PersonLinksMixin
 
 
 class WorkFundTable(tables.Table):
@@ -16,7 +17,7 @@ class WorkFundTable(tables.Table):
         attrs = {"class": "table work-fund"}
 
 
-class NoticeTable(tables.Table):
+class NoticeTable(PersonLinksMixin, tables.Table):
     """One list of a public notice: masked IDs for everyone, whatever their role — it goes on a wall."""
 
     seq = tables.Column(verbose_name=_("No."), empty_values=(), orderable=False)
@@ -27,16 +28,25 @@ class NoticeTable(tables.Table):
     class Meta:
         attrs = {"class": "table notice"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, county_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._seq = 0
+        self.county_id = county_id
+
+    def person_county_id(self, records) -> int | None:
+        return self.county_id  # the notice's rows load only what the wall shows: their county is the village's
 
     def render_seq(self):
+        if self._seq == 0 and getattr(self, "page", None) is not None:
+            self._seq = self.page.start_index() - 1  # numbering goes on across the pages
         self._seq += 1
         return self._seq
 
-    def render_id_number(self, value):
-        return mask_id_number(value)
+    def render_id_number(self, record, value):
+        return self.person_link(record, mask_id_number(value))
+
+    def render_name(self, record, value):
+        return self.person_link(record, value)
 
     def render_status(self, record):
         return record.get_status_display()

@@ -310,8 +310,12 @@ def benefit_start(
     newborn: bool = False,
     left_employee_insurance_on: date | None = None,
     exempt: bool = False,
+    trace: list | None = None,
 ) -> date | None:
     """The first day of benefits in year Y for a person who completed payment on `paid_on` (SPEC §7).
+
+    `trace`: a list to which the rule that set the day is appended as a (code, params) pair (see
+    `subsidies.reconciliation.reasons`); None, the engine's case, records nothing.
 
     `birth_date` with `newborn=True`: a newborn registered (paid) within the policy's newborn grace period is covered
     from birth. `left_employee_insurance_on`: the day employee insurance (职工医保) ended. `exempt`: the person's
@@ -322,34 +326,53 @@ def benefit_start(
     period the policy allows, or a start that falls after 31 December of Y).
     """
     year_start, year_end = date(policy.year, 1, 1), date(policy.year, 12, 31)
-    if paid_on < policy.collection_start or paid_on > year_end:
-        return None
+
+    def told(code: str, start: date | None, **params) -> date | None:
+        if trace is not None:
+            trace.append((code, {"paid_on": paid_on, "start": start, **params}))
+        return start
+
+    if paid_on < policy.collection_start:
+        return told("before_window", None, window_start=policy.collection_start)
+    if paid_on > year_end:
+        return told("after_year", None)
 
     start: date | None = None
+    rule_code, rule_params = "", {}
     newborn_rule = policy.special.get(NEWBORN)
     employee_rule = policy.special.get(EMPLOYEE_LEAVER)
     if newborn and _newborn_rule_applies(policy, birth_date=birth_date, paid_on=paid_on):
         start = max(_start(newborn_rule.start_within, paid_on=paid_on, birth_date=birth_date), year_start)
+        rule_code = "newborn"
+        rule_params = {"birth_date": birth_date, "grace": newborn_rule.grace, "unit": newborn_rule.grace_unit}
     if start is None and in_collection_window(policy, paid_on):
         start = year_start
+        rule_code, rule_params = "window", {"window_end": policy.collection_end}
     if start is None and left_employee_insurance_on is not None and employee_rule is not None:
         rule = employee_rule
         if within_grace(left_employee_insurance_on, paid_on, grace=rule.grace, unit=rule.grace_unit):
             start = _start(rule.start_within, paid_on=paid_on)
+            rule_code, rule_params = "employee_leaver", {"left_on": left_employee_insurance_on, "grace": rule.grace}
         elif rule.late_wait_months is not None:
             # 朱集: "中断缴费超过3个月后补办…设置6个月的待遇享受等待期": the wait runs from the payment.
             start = _start(START_AFTER_MONTHS, paid_on=paid_on, wait=rule.late_wait_months)
+            rule_code, rule_params = "employee_leaver_late", {"wait": rule.late_wait_months}
     if start is None:
         window = mid_year_window(policy, paid_on, exempt=exempt)
         if window is not None:
             if exempt and window.low_income_exempt:
                 start = paid_on
+                rule_code, rule_params = "mid_year_exempt", {"window": window.name}
             else:
                 start = _start(window.start, paid_on=paid_on, wait=window.wait)
+                rule_code = "mid_year"
+                rule_params = {"window": window.name, "kind": window.start, "wait": window.wait}
     if start is None:
-        return None
+        return told("no_period", None, window_end=policy.collection_end)
     start = max(start, year_start)
-    return start if start <= year_end else None
+    if start > year_end:
+        return told("starts_next_year", None, **rule_params)
+    return told(rule_code, start, **rule_params)
 
 
 def mid_year_price(

@@ -325,7 +325,7 @@ class _Part(InputLoader, ResultWriter):
     ) -> list[tuple]:
         """Each person's row (RESULT_COLUMNS, then whether to write it). Household members of other parts are
         computed for the household flag: here when `households_in_python`, else by `_write` in SQL."""
-        policy, as_of = self.policy, self.as_of
+        policy = self.policy
         places = _place_lookup(self.county_id) if inputs.identities else None
         no_payment = rr.NO_PAYMENT
         benefit_cache: dict = {}
@@ -344,30 +344,8 @@ class _Part(InputLoader, ResultWriter):
             elif person is None and not held:
                 continue
             else:
-                held = held or ()
-                if person is not None:
-                    name, township_id, village_id, _household, student, warning, birth = person
-                    mismatch = any(_name_differs(h[1], name) for h in held)
-                    invalid = False
-                else:
-                    first = min(held, key=lambda h: (h[0].valid_from, h[0].category_id))
-                    name = first[1]
-                    township_id, village_id = _place(places, first[2], first[3])
-                    student, warning, birth, mismatch = False, "", None, False
-                    invalid = not idnumbers.check(id_number).ok
-                outcome = rr.outcome_for(
-                    policy,
-                    as_of=as_of,
-                    identities=[h[0] for h in held],
-                    paid=paid.get(id_number, no_payment),
-                    student=student,
-                    birth_date=birth,
-                    in_register=person is not None,
-                    invalid_id=invalid,
-                    suspect_id=bool(warning),
-                    name_mismatch=mismatch,
-                    locked=lock,
-                    benefit_cache=benefit_cache,
+                name, township_id, village_id, outcome = self._outcome(
+                    id_number, person, held or (), paid.get(id_number, no_payment), lock, places, benefit_cache
                 )
             statuses[id_number] = outcome.status
             write = id_number in write_ids
@@ -390,6 +368,36 @@ class _Part(InputLoader, ResultWriter):
             text = flags_text(flags) if flags else ""
             result.append((id_number, name[:50], township_id, village_id, *o[:14], text, write))
         return result
+
+    def _outcome(self, id_number, person, held, paid, lock, places, benefit_cache, trace=None):
+        """`outcome_for` for one person with their loaded inputs: (name, township, village, outcome). The
+        explanation of one person (`explain.py`) calls this too, with a trace."""
+        if person is not None:
+            name, township_id, village_id, _household, student, warning, birth = person
+            mismatch = any(_name_differs(h[1], name) for h in held)
+            invalid = False
+        else:
+            first = min(held, key=lambda h: (h[0].valid_from, h[0].category_id))
+            name = first[1]
+            township_id, village_id = _place(places, first[2], first[3])
+            student, warning, birth, mismatch = False, "", None, False
+            invalid = not idnumbers.check(id_number).ok
+        outcome = rr.outcome_for(
+            self.policy,
+            as_of=self.as_of,
+            identities=[h[0] for h in held],
+            paid=paid,
+            student=student,
+            birth_date=birth,
+            in_register=person is not None,
+            invalid_id=invalid,
+            suspect_id=bool(warning),
+            name_mismatch=mismatch,
+            locked=lock,
+            benefit_cache=benefit_cache,
+            trace=trace,
+        )
+        return name, township_id, village_id, outcome
 
     def _fast_outcome(self, paid: rr.Paid, student: bool, warning: str, birth, benefit_cache: dict) -> rr.Outcome:
         """`outcome_for` for a register person holding no identity and no locked result (most of a county).

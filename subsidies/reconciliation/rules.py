@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from subsidies.policies import rules
 from subsidies.policies.rules import PolicyRules, choose_winner, first_of_next_month, standard_for, subsidy_for
+from subsidies.reconciliation.reasons import note
 
 ZERO = Decimal("0.00")
 
@@ -223,12 +224,23 @@ def benefit_start_for(
     category_id: int | None,
     birth_date: date | None,
     cache: dict | None = None,
+    trace: list | None = None,
 ) -> date | None:
     """SPEC §7 through the policy engine (`rules.benefit_start`, `rules.is_wait_exempt`).
+
+    `trace` (explaining one person) records the rule that set the day; the cache is then not read.
 
     `cache` (a dict kept for one policy) memoises the answer by enrolment day and category for everyone who cannot
     be a newborn case: a county has a few hundred enrolment days and a million people.
     """
+    if trace is not None:
+        newborn = birth_date is not None and birth_date >= enrolled_on - NEWBORN_HORIZON
+        exempt = rules.is_wait_exempt(policy, category_id)
+        if exempt:
+            note(trace, "exempt_category", category_id=category_id)
+        return rules.benefit_start(
+            policy, paid_on=enrolled_on, birth_date=birth_date, newborn=newborn, exempt=exempt, trace=trace
+        )
     if cache is None:
         cache = _memo(policy).setdefault("benefit", {})
     if birth_date is None or birth_date < enrolled_on - NEWBORN_HORIZON:
@@ -261,6 +273,7 @@ def outcome_for(
     name_mismatch: bool = False,
     locked: Locked | None = None,
     benefit_cache: dict | None = None,
+    trace: list | None = None,
 ) -> Outcome:
     """SPEC §6 for one person and benefit year, from inputs already restricted to what was known on `as_of`.
 
@@ -276,6 +289,9 @@ def outcome_for(
       (flag `refunded`). A refund that leaves a person unenrolled whose subsidy an approved transfer batch fixed
       is flagged `refund_after_transfer` for follow-up: the locked subsidy stays, nothing is clawed back
       automatically (a refunded duplicate payment that leaves the person enrolled is not).
+
+    `trace`: a list that receives the reasons of every decision (`reasons.Reason`), for the explanation of one
+    person; the engine passes None and nothing is recorded.
     """
     refunded = paid.refunded
     paid = paid.counted()
@@ -295,6 +311,10 @@ def outcome_for(
 
     reference = paid_on or as_of
     usable = [h for h in identities if h.category_id in policy.categories] if identities else []
+    if trace is not None:
+        note(trace, "payments", payments=payments, total=total, refunded=refunded, tier=tier, student=student)
+        note(trace, "reference", day=reference, paid_on=paid_on, as_of=as_of)
+        note(trace, "unsubsidised", held=[h for h in identities if h.category_id not in policy.categories])
     winner: Held | None = None
     certified = False
     if usable:
@@ -302,6 +322,8 @@ def outcome_for(
         certified = bool(on_day)
         allowed = [h for h in on_day if _allowed(policy, h, reference)]
         winner = _best(policy, allowed, tier=tier, student=student)
+        if trace is not None:
+            _note_candidates(trace, policy, usable, on_day, allowed, winner, day=reference, tier=tier, student=student)
         if len(allowed) < len(on_day):
             refused = _best(policy, on_day, tier=tier, student=student)
             won = _subsidy(policy, winner.category_id, tier, student) if winner else ZERO
@@ -311,6 +333,13 @@ def outcome_for(
             proxy = _earliest_proxy(policy, usable, as_of=as_of, tier=tier, student=student)
             if proxy is not None:
                 winner, reference = proxy
+                note(
+                    trace,
+                    "proxy_kept",
+                    held=winner,
+                    day=reference,
+                    subsidy=_subsidy(policy, winner.category_id, tier, student),
+                )
                 certified = True
                 if "after_deadline" in flags:
                     flags.remove("after_deadline")
@@ -322,8 +351,10 @@ def outcome_for(
     if locked is not None:
         category_id, department_id, fund_id = locked.category_id, locked.department_id, locked.fund_id
         subsidy = locked.subsidy
+        note(trace, "locked", locked=locked)
     standard = _category_standard(policy, category_id, tier=tier, student=student)
     due = max(standard - subsidy, ZERO)
+    note(trace, "amounts", standard=standard, subsidy=subsidy, due=due, paid=total, tier=tier, student=student)
 
     enrolled_on: date | None = None
     if subsidy > ZERO and due == ZERO:
@@ -341,8 +372,23 @@ def outcome_for(
         status = UNDERPAID
     else:
         status = NOT_ENROLLED
+    if trace is not None:
+        proxy_held = winner if locked is None else None
+        note(
+            trace,
+            "status",
+            status=status,
+            enrolled_on=enrolled_on,
+            due=due,
+            paid=total,
+            subsidy=subsidy,
+            held=proxy_held,
+            locked=locked is not None and locked.enrolled_on is not None,
+        )
 
     topup, topup_month = ZERO, None
+    if trace is not None:
+        _note_topup_refusal(trace, policy, locked, paid_on=paid_on, subsidy=subsidy, total=total, standard=standard)
     if locked is not None:
         topup, topup_month = locked.topup, locked.topup_month
     elif policy.topup_after_full_payment and paid_on is not None and subsidy == ZERO and total >= standard and usable:
@@ -356,6 +402,9 @@ def outcome_for(
             topup, topup_month = amount, first_of_next_month(best.valid_from)
             category_id, department_id = best.category_id, best.department_id
             fund_id = policy.categories[best.category_id].fund_id
+            note(trace, "topup", held=best, amount=amount, month=topup_month, paid_on=paid_on)
+        else:
+            note(trace, "no_topup", why="no_later_identity", paid_on=paid_on, as_of=as_of)
 
     if certified and status not in ENROLLED_STATUSES:
         flags.append("certified_not_enrolled")
@@ -375,8 +424,14 @@ def outcome_for(
     benefit_start = None
     if enrolled_on is not None:
         benefit_start = benefit_start_for(
-            policy, enrolled_on=enrolled_on, category_id=category_id, birth_date=birth_date, cache=benefit_cache
+            policy,
+            enrolled_on=enrolled_on,
+            category_id=category_id,
+            birth_date=birth_date,
+            cache=benefit_cache,
+            trace=trace,
         )
+    note(trace, "flags", flags=tuple(flags), due=due, paid=total, standard=standard, refunded=refunded)
 
     return Outcome(
         reference_date=reference,
@@ -395,6 +450,39 @@ def outcome_for(
         benefit_start=benefit_start,
         flags=tuple(flags),
     )
+
+
+def _note_candidates(trace, policy, usable, on_day, allowed, winner, *, day, tier, student) -> None:
+    """The identities valid on the reference day, each one's subsidy, those the deadline refused, the winner."""
+    amounts = [(h, _subsidy(policy, h.category_id, tier, student)) for h in on_day]
+    note(trace, "identities", day=day, valid=amounts, not_valid=[h for h in usable if h not in on_day])
+    refused = [h for h in on_day if h not in allowed]
+    if refused:
+        note(trace, "deadline", deadline=policy.subsidy_deadline, refused=refused, day=day)
+    if winner is None:
+        note(trace, "no_winner", day=day, any_valid=bool(on_day))
+        return
+    won = _subsidy(policy, winner.category_id, tier, student)
+    tied = [
+        h
+        for h in allowed
+        if h.category_id != winner.category_id and _subsidy(policy, h.category_id, tier, student) == won
+    ]
+    note(trace, "winner", held=winner, subsidy=won, tied=tied, others=len({h.category_id for h in allowed}) - 1)
+
+
+def _note_topup_refusal(trace, policy, locked, *, paid_on, subsidy, total, standard) -> None:
+    """Why no top-up is even looked for (the rule itself decides the rest)."""
+    if locked is not None:
+        note(trace, "no_topup", why="locked", topup=locked.topup, month=locked.topup_month)
+    elif paid_on is None:
+        note(trace, "no_topup", why="not_paid")
+    elif not policy.topup_after_full_payment:
+        note(trace, "no_topup", why="policy")
+    elif subsidy > ZERO:
+        note(trace, "no_topup", why="subsidised_at_payment", paid_on=paid_on)
+    elif total < standard:
+        note(trace, "no_topup", why="not_paid_in_full", paid=total, standard=standard)
 
 
 def _is_full(policy: PolicyRules, held: Held | None, *, tier: int, student: bool) -> bool:

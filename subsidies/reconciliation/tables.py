@@ -8,11 +8,12 @@ from accounts.access import shown_id_number
 from subsidies.models import Flag, ReconciliationResult, ReconciliationRun
 from subsidies.reconciliation.presenter import present_winner, result_viewer
 from subsidies.reconciliation.rules import flags_parse
+from subsidies.rosters.person_keys import PersonLinksMixin
 
 FLAG_LABELS = dict(Flag.choices)
 
 
-class ResultTable(tables.Table):
+class ResultTable(PersonLinksMixin, tables.Table):
     id_number = tables.Column(verbose_name=_("ID number"))
     name = tables.Column(verbose_name=_("name"))
     # Sorting by place uses the ids (an index serves it); within one village every row is alike anyway.
@@ -69,8 +70,11 @@ class ResultTable(tables.Table):
             return values
         return present_winner(self.viewer, department_id=record.department_id, values=values)
 
-    def render_id_number(self, value):
-        return shown_id_number(value, self.user)
+    def render_id_number(self, record, value):
+        return self.person_link(record, shown_id_number(value, self.user))
+
+    def render_name(self, record, value):
+        return self.person_link(record, value)
 
     def render_category(self, record):
         return self._winner(record)["category"] or "—"

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import shown_id_number
 from subsidies.models import RosterChange, RosterVersion
+from subsidies.rosters.person_keys import PersonLinksMixin
 
 
 class RosterVersionTable(tables.Table):
@@ -36,7 +37,7 @@ class RosterVersionTable(tables.Table):
         order_by = ("department", "-number")
 
 
-class RosterChangeTable(tables.Table):
+class RosterChangeTable(PersonLinksMixin, tables.Table):
     kind = tables.Column(verbose_name=_("Change"))
     name = tables.Column(verbose_name=_("Name"))
     id_number = tables.Column(verbose_name=_("ID number"))
@@ -48,9 +49,14 @@ class RosterChangeTable(tables.Table):
         fields = ("kind", "name", "id_number", "old_category", "new_category")
         order_by = ("kind", "id_number")
 
+    person_county_field = "version__county_id"
+
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def render_id_number(self, value):
-        return shown_id_number(value, self.user)
+    def render_id_number(self, record, value):
+        return self.person_link(record, shown_id_number(value, self.user))
+
+    def render_name(self, record, value):
+        return self.person_link(record, value)

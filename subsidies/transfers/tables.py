@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import shown_id_number
 from subsidies.models import TransferBatch, TransferLine
+from subsidies.rosters.person_keys import PersonLinksMixin
 
 
 class TransferBatchTable(tables.Table):
@@ -22,7 +23,7 @@ class TransferBatchTable(tables.Table):
         order_by = ("-month", "fund")
 
 
-class TransferLineTable(tables.Table):
+class TransferLineTable(PersonLinksMixin, tables.Table):
     name = tables.Column(verbose_name=_("Name"))
     id_number = tables.Column(verbose_name=_("ID number"))
     township = tables.Column(verbose_name=_("Township"))
@@ -36,9 +37,14 @@ class TransferLineTable(tables.Table):
         fields = ("name", "id_number", "township", "category", "kind", "amount", "reason")
         order_by = ("township", "id_number")
 
+    person_county_field = "batch__county_id"
+
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
 
-    def render_id_number(self, value):
-        return shown_id_number(value, self.user)
+    def render_id_number(self, record, value):
+        return self.person_link(record, shown_id_number(value, self.user))
+
+    def render_name(self, record, value):
+        return self.person_link(record, value)

@@ -66,6 +66,7 @@ SEES = {
     "result": SEES_PERSON,
     "case": SEES_PERSON,
     "person": SEES_PERSON,
+    "household": SEES_PERSON,  # a household with a member the role may see
 }
 
 
@@ -137,6 +138,11 @@ PAGES: dict[str, Page] = {
     "enrollment:import_template": page(READERS | set(DEPTS) | {STAFF_DEPT}, kwargs={"kind": "roster"}),
     "subsidies:roster_versions": page(READERS | set(DEPTS) | {STAFF_DEPT}),
     "subsidies:roster_version": page(READERS | set(DEPTS) | {STAFF_DEPT}, obj="roster_version"),
+    # The person file: every role, each opening only the people of its scope (404 for anyone else, SPEC §14).
+    "people:search": page(STAFF, get=False),
+    "people:person": page(STAFF, obj="person"),
+    "people:person_print": page(STAFF, obj="person"),
+    "people:household": page(STAFF, obj="household"),
     # A user's own API tokens: every role keeps its own (an auditor's token only reads, api/permissions.py), so
     # creating one changes no county data and is not refused to auditors.
     "accounts:api_tokens": page(STAFF),
@@ -164,6 +170,7 @@ ADMIN_MODELS: dict[str, frozenset[str]] = {
     # Built and moved only by the transfer services: view-only even for the bureau.
     "subsidies.transferbatch": VIEW,
     "subsidies.transferline": VIEW,
+    "people.fileopening": VIEW,  # who opened whose file: evidence, nobody edits or deletes it
 }
 # What only a superuser may do beyond the bureau (accounts and their rights).
 SUPERUSER_RIGHTS = {
@@ -440,7 +447,7 @@ def test_every_model_admin_is_scoped():
     assert not unscoped
 
 
-ADMIN_APPS = ("accounts", "auth", "axes", "enrollment", "quotas", "subsidies")
+ADMIN_APPS = ("accounts", "auth", "axes", "enrollment", "people", "quotas", "subsidies")
 
 
 def test_admin_apps_are_all_in_the_matrix():

@@ -251,7 +251,16 @@ def _quotas_objects(w: World) -> None:
     w.objects["case"].evidence.save("matrix.png", ContentFile(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16), save=True)
 
 
-EXTRA_OBJECT_HOOKS: list = [_quotas_objects]
+def _people_objects(w: World) -> None:
+    """One opening of the person's file, for the admin's read-only log."""
+    from people.models import FileOpening, FilePage
+
+    w.objects["file_opening"] = FileOpening.objects.create(
+        user=w.users["bureau"], username="bureau", county=w.county, id_number=ID_A, page=FilePage.PERSON, year=2026
+    )
+
+
+EXTRA_OBJECT_HOOKS: list = [_quotas_objects, _people_objects]
 
 
 def model_object(w: World, model) -> object | None:
