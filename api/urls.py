@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from api import docs, imports, ranking, results, rosters, transfers
+from api import docs, imports, person_files, ranking, results, rosters, transfers
 from api.exceptions import not_found
 
 app_name = "api"
@@ -22,6 +22,7 @@ urlpatterns = [
     path("transfers/", transfers.BatchListView.as_view(), name="batch_list"),
     path("transfers/<int:pk>/", transfers.BatchDetailView.as_view(), name="batch_detail"),
     path("transfers/<int:pk>/lines/", transfers.BatchLineListView.as_view(), name="batch_lines"),
+    path("people/lookup/", person_files.PersonLookupView.as_view(), name="person_lookup"),
     path("quotas/ranking/", ranking.QuotaRankingView.as_view(), name="quota_ranking"),
     # Anything else under /api/v1/: a JSON 404, not the site's HTML page.
     re_path(r"^.*$", not_found, name="not_found"),

@@ -71,6 +71,8 @@ ENDPOINTS: dict[str, Endpoint] = {
     "api:batch_list": endpoint(get=IMPORT_READERS),
     "api:batch_detail": endpoint(get=IMPORT_READERS, obj="batch"),
     "api:batch_lines": endpoint(get=IMPORT_READERS, obj="batch"),
+    # The ID number goes in the body; every role opens the files of the people of its scope (404 for others).
+    "api:person_lookup": endpoint(post=STAFF),
     "api:quota_ranking": endpoint(get=READERS | {TOWN, OTHER_TOWN}),
     "api:not_found": endpoint(found=False),
 }
