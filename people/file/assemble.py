@@ -29,6 +29,7 @@ from subsidies.models import (
     RosterChange,
     TransferLine,
 )
+from subsidies.reconciliation.explain import explain_person
 from subsidies.reconciliation.presenter import OTHER_DEPARTMENT, present_winner, result_viewer
 from subsidies.reconciliation.rules import flags_parse, household_partial
 from subsidies.reconciliation.selectors import benefit_years_for
@@ -359,11 +360,6 @@ def _result_view(viewer, result) -> ResultView | None:
 
 
 def _explanation(county_id: int, year: int, number: str, department_id: int | None):
-    try:  # TEMPORARY until branch x24 is merged
-        from subsidies.reconciliation.explain import explain_person
-    except ImportError:
-        return None
-
     return explain_person(county_id=county_id, year=year, id_number=number, viewer_department_id=department_id)
 
 

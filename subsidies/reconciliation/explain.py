@@ -95,7 +95,7 @@ def explain_person(
     viewer_department_id: int | None = None,
 ) -> Explanation:
     """The explanation of one person's result for the year (see the module docstring)."""
-    number = idnumbers.normalise(id_number) or str(id_number)
+    number = idnumbers.check(id_number).value  # any spelling SPEC §3 accepts: 15 digits, a lower-case x
     as_of = as_of or _as_of(county_id, year)
     stored = (
         ReconciliationResult.objects.filter(county_id=county_id, year=year, id_number=number)
@@ -492,7 +492,10 @@ class _Renderer:
             "not_in_register": _("certified on a roster, but not in the population register"),
             "certified_not_enrolled": _("certified on the reference date, but not enrolled"),
             "underpaid": _("paid less than the personal due"),
-            "overpaid": _("paid the whole standard while already certified: the subsidy is owed back to the person"),
+            "overpaid": _(
+                "paid the whole standard while already certified: the part the subsidy covers was paid by the "
+                "person too"
+            ),
             "enrolled_twice": _("more than one full payment for the year"),
             "refunded": _("a payment was refunded"),
             "refund_after_transfer": _(
