@@ -278,3 +278,12 @@ def test_department_sees_only_its_own_jobs_and_rosters(county):
     assert sorted(ch["name"] for ch in changes) == sorted(row[1] for row in GOOD)
     assert all("*" in ch["id_number"] for ch in changes)
     assert id_number(11) not in str(changes)
+
+
+def test_the_county_given_must_be_the_users_own(county):
+    before = table_counts()
+    response = upload(county.clients["bureau"], gbk_roster(GOOD), county="620722")
+    assert response.status_code == 400
+    assert response.json() == {"code": "wrong_county", "message": "不是您所属的县区。", "field": "county"}
+    assert table_counts() == before
+    assert upload(county.clients["bureau"], gbk_roster(GOOD), county="620721").status_code == 202
