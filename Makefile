@@ -42,11 +42,11 @@ checks: venv
 		ALLOWED_HOSTS=example.org $(MANAGE) check --deploy --fail-level WARNING
 
 messages: venv
-	for app in accounts enrollment subsidies quotas dashboard people; do \
+	for app in accounts enrollment subsidies quotas dashboard people api; do \
 		mkdir -p $$app/locale && (cd $$app && PYTHONPATH=.. DJANGO_SETTINGS_MODULE=config.settings.local \
 		../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete --no-location --no-wrap); done
 	$(MANAGE) makemessages -l zh_Hans --no-obsolete --no-location --no-wrap --ignore '.venv/*' --ignore 'accounts/*.py' \
-		--ignore 'enrollment/*.py' --ignore 'subsidies/*.py' --ignore 'quotas/*.py' --ignore 'dashboard/*.py' --ignore 'people/*' --ignore 'tests/*' --ignore 'bench/*'
+		--ignore 'enrollment/*.py' --ignore 'subsidies/*.py' --ignore 'quotas/*.py' --ignore 'dashboard/*.py' --ignore 'people/*' --ignore 'api/*.py' --ignore 'tests/*' --ignore 'bench/*'
 	$(MANAGE) compilemessages --ignore .venv
 
 ## make mutants: mutation testing (mutmut) of the pure rule modules against their database-free tests; slow, not

@@ -29,9 +29,9 @@ class StaffProfileAdmin(admin.ModelAdmin):
 class ExportRecordAdmin(admin.ModelAdmin):
     """The export log: read-only evidence of who took which data out."""
 
-    list_display = ["created_at", "username", "kind", "description", "rows", "full_ids"]
+    list_display = ["created_at", "username", "token_name", "kind", "description", "rows", "full_ids"]
     list_filter = ["kind", "full_ids"]
-    search_fields = ["username", "description"]
+    search_fields = ["username", "token_name", "description"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in ExportRecord._meta.fields]
 

@@ -39,8 +39,11 @@ def record_export(
     description: str = "",
     filters: dict | None = None,
     full_ids: bool = False,
+    token_name: str = "",
 ) -> ExportRecord:
-    """Keep one line saying that `user` exported `rows` rows of `kind` (with these filters) just now."""
+    """Keep one line saying that `user` exported `rows` rows of `kind` (with these filters) just now.
+
+    `token_name`: the API token the request came with (api/audit.py); empty for the site's pages."""
     clean_filters = {k: v for k, v in (filters or {}).items() if k not in ("csrfmiddlewaretoken", "page")}
     return ExportRecord.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,
@@ -51,6 +54,7 @@ def record_export(
         filters=clean_filters,
         rows=max(0, int(rows)),
         full_ids=full_ids,
+        token_name=token_name[:100],
     )
 
 

@@ -107,6 +107,8 @@ class ExportRecord(models.Model):
         verbose_name=_("county"),
     )
     kind = models.CharField(_("export"), max_length=60)
+    # A request of the REST API: the name of the token it came with (empty for the site's pages).
+    token_name = models.CharField(_("API token"), max_length=100, blank=True)
     description = models.CharField(_("description"), max_length=500, blank=True)
     filters = models.JSONField(_("filters"), default=dict, blank=True)
     rows = models.PositiveIntegerField(_("rows"))
@@ -120,3 +122,38 @@ class ExportRecord(models.Model):
 
     def __str__(self):
         return f"{self.username} {self.kind} {self.rows}"
+
+
+class ApiToken(models.Model):
+    """A user's API token (accounts/tokens.py): shown once, kept only as its SHA-256 digest; revoked, never deleted.
+
+    The token acts as its user: the same role and scope as on the pages (an auditor's token only reads).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    # The first characters of the token, stored in clear to find its row; the rest is only in `digest`.
+    key_id = models.CharField(_("key id"), max_length=16, unique=True)
+    digest = models.CharField(_("digest"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name"], condition=Q(revoked_at__isnull=True), name="api_token_active_name_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -102,6 +102,13 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
         ("/subsidies/policies", "/subsidies/policy"),
     ),
     NavEntry(
+        "api_tokens",
+        pgettext_lazy("navigation", "API tokens"),
+        ("accounts:api_tokens",),
+        ALL_ROLES,
+        ("/accounts/api-tokens", "/api/"),
+    ),
+    NavEntry(
         "admin",
         pgettext_lazy("navigation", "Data administration"),
         ("admin:index",),

@@ -21,4 +21,5 @@ urlpatterns = [
     path("subsidies/", include("subsidies.urls")),
     path("quotas/", include("quotas.urls")),
     path("people/", include("people.urls")),
+    path("api/v1/", include("api.urls")),
 ]

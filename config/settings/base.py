@@ -30,12 +30,16 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here (no CDN)
     "accounts",
     "enrollment",
     "subsidies",
     "quotas",
     "dashboard",
     "people",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +172,34 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "base-uri": ["'self'"],
     }
+}
+
+# The REST API (api/, /api/v1/): per-user tokens (accounts/tokens.py), the pages' roles and scopes, JSON errors.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RolePermission"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser", "api.parsers.BoundedMultiPartParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env("API_THROTTLE_RATE", default="600/min")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.json_error_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# A JSON request body larger than this is refused before it is parsed (uploads go as multipart, up to
+# UPLOAD_MAX_BYTES, through the upload page's checks).
+API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=64 * 1024)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "医保资助对账 API",
+    "DESCRIPTION": "部门与税务系统的机器接口：与页面相同的导入流程、规则与权限。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"

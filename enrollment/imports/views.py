@@ -18,20 +18,13 @@ from accounts.models import Role
 from config.queue import QueueUnavailable, send_on_commit
 from enrollment.files.templates import template_workbook
 from enrollment.imports.forms import ImportUploadForm
-from enrollment.imports.pipeline import (
-    ImportError_,
-    can_skip_rejected,
-    import_job_cancel,
-    import_job_create,
-    import_job_revalidate,
-    rejected_message,
-    removals_unconfirmed,
-)
+from enrollment.imports.pipeline import ImportError_, can_skip_rejected, import_job_cancel, import_job_revalidate
 from enrollment.imports.registry import kind_entry, label_categories
 from enrollment.imports.selectors import import_job_get_for, import_jobs_visible_to
+from enrollment.imports.submitting import import_job_confirm, import_job_start
 from enrollment.imports.tables import ImportJobTable
 from enrollment.models import ImportJob, ImportKind, ImportStatus
-from enrollment.tasks import commit_import, validate_import
+from enrollment.tasks import validate_import
 
 READERS = (Role.BUREAU, Role.AUDITOR, Role.DEPARTMENT)
 WRITERS = (Role.BUREAU, Role.DEPARTMENT)
@@ -57,21 +50,16 @@ def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        upload = data["file"]
-        job = import_job_create(
+        job, queue_error = import_job_start(
             kind=data["kind"],
             county=county,
-            file=upload,
-            original_name=upload.name,
+            upload=data["file"],
             user=request.user,
             department=data["department"],
             snapshot_date=data["snapshot_date"],
         )
-        try:
-            # Broker down: the job says why it stopped instead of waiting for ever (accounts: faults).
-            send_on_commit(validate_import, job.pk, on_failure=lambda message: _job_stopped(job.pk, message))
-        except QueueUnavailable as exc:
-            messages.error(request, str(exc))
+        if queue_error:
+            messages.error(request, queue_error)
         return redirect("enrollment:import_detail", pk=job.pk)
     return render(request, "enrollment/import_upload.html", {"form": form, "kinds": _template_links(request.user)})
 
@@ -143,30 +131,17 @@ def import_confirm(request, pk):
     job = import_job_get_for(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    skip = request.POST.get("skip_rejected") == "1" and can_skip_rejected(job.kind)
-    confirm_removals = _posted_int(request.POST.get("confirm_removals"))
-    unconfirmed = removals_unconfirmed(job, confirm_removals) if job.status == ImportStatus.VALIDATED else None
-    if job.status != ImportStatus.VALIDATED:
-        messages.error(request, _("Only a validated import can be committed."))
-    elif job.rows_rejected and not skip:
-        messages.error(request, rejected_message(job))
-    elif unconfirmed:
-        messages.error(request, unconfirmed)
+    try:
+        queue_error = import_job_confirm(
+            job=job,
+            skip_rejected=request.POST.get("skip_rejected") == "1",
+            confirm_removals=_posted_int(request.POST.get("confirm_removals")),
+        )
+    except ImportError_ as exc:
+        messages.error(request, str(exc))
     else:
-        ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATED).update(status=ImportStatus.COMMITTING)
-        try:
-            # Broker down: back to "preview ready" so the user can confirm again later; nothing was changed.
-            send_on_commit(
-                commit_import,
-                job.pk,
-                skip,
-                confirm_removals,
-                on_failure=lambda message: ImportJob.objects.filter(pk=job.pk).update(
-                    status=ImportStatus.VALIDATED, message=message
-                ),
-            )
-        except QueueUnavailable as exc:
-            messages.error(request, str(exc))
+        if queue_error:
+            messages.error(request, queue_error)
     return redirect("enrollment:import_detail", pk=job.pk)
 
 

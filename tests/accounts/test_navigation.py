@@ -47,6 +47,7 @@ MENUS = {
         "notices",
         "cases",
         "policy",
+        "api_tokens",
         "admin",
     ],
     Role.AUDITOR: [
@@ -59,11 +60,12 @@ MENUS = {
         "notices",
         "cases",
         "policy",
+        "api_tokens",
         "admin",
     ],
     # The progress pages do not let a department in (its view refuses the role), so the menu does not offer them.
-    Role.DEPARTMENT: ["home", "upload", "imports", "rosters", "results", "transfers"],
-    Role.TOWNSHIP: ["home", "results", "progress", "notices", "cases"],
+    Role.DEPARTMENT: ["home", "upload", "imports", "rosters", "results", "transfers", "api_tokens"],
+    Role.TOWNSHIP: ["home", "results", "progress", "notices", "cases", "api_tokens"],
 }
 
 

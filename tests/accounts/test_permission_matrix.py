@@ -143,6 +143,10 @@ PAGES: dict[str, Page] = {
     "people:person": page(STAFF, obj="person"),
     "people:person_print": page(STAFF, obj="person"),
     "people:household": page(STAFF, obj="household"),
+    # A user's own API tokens: every role keeps its own (an auditor's token only reads, api/permissions.py), so
+    # creating one changes no county data and is not refused to auditors.
+    "accounts:api_tokens": page(STAFF),
+    "accounts:api_token_revoke": page(STAFF, get=False, kwargs={"pk": 1}),
 }
 
 # Every model in the admin: what the bureau may do ("view", "add", "change", "delete"); auditors only view.
@@ -218,12 +222,24 @@ def _params(pattern) -> tuple[str, ...]:
     return tuple(regex.groupindex) if regex is not None else ()
 
 
-def all_urls() -> list[Url]:
+API_NAMESPACE = "api:"  # the REST API's routes: their own matrix, tests/api/test_permission_matrix.py
+
+
+def every_url() -> list[Url]:
     urls = walk(get_resolver())
     unnamed = [u for u in urls if not u.name]
     # The admin's catch-all and its old "<id>/" redirect are its only unnamed patterns.
     assert len(unnamed) <= 1 + len(admin.site._registry), "every site URL needs a name to be in the matrix"
     return [u for u in urls if u.name]
+
+
+def all_urls() -> list[Url]:
+    """The site's pages and the admin: every named URL but the REST API's (token-authenticated, JSON)."""
+    return [u for u in every_url() if not u.name.startswith(API_NAMESPACE)]
+
+
+def api_urls() -> list[Url]:
+    return [u for u in every_url() if u.name.startswith(API_NAMESPACE)]
 
 
 # ----------------------------------------------------------------------------------------------- requests
