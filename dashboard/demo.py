@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Role, StaffProfile
@@ -19,10 +20,10 @@ from accounts.services import DEMO_DEPARTMENT_USERS, staff_user_create
 from enrollment.demo.generator import DemoPolicy, _due, demo_townships, write_campaign
 from enrollment.imports.pipeline import import_file
 from enrollment.models import County, ImportKind
-from quotas.cases.services import case_record
+from quotas.cases.services import case_record, cases_sync
 from quotas.models import CaseReason, CaseStatus, FollowUpCase, QuotaTable
 from quotas.progress.services import progress_snapshot_take
-from subsidies.models import CategoryAmount, Department, Policy
+from subsidies.models import Category, CategoryAmount, Department, Policy
 from subsidies.reconciliation.runs import reconcile
 from subsidies.transfers.services import (
     batch_approve,
@@ -50,9 +51,15 @@ def demo_users_create(*, county: County) -> list[DemoUser]:
         (DEMO_MAKER, Role.BUREAU, None, None),
         ("auditor", Role.AUDITOR, None, None),
     ]
+    # A user per department the county's policies subsidise (a department with no category there has nothing to
+    # show); a county without a policy yet gets one per department.
+    used = set(Category.objects.filter(county=county).values_list("department__code", flat=True))
     for code, username in DEMO_DEPARTMENT_USERS.items():
-        specs.append((username, Role.DEPARTMENT, Department.objects.get(code=code), None))
-    township = county.townships.order_by("code", "name").first()
+        if not used or code in used:
+            specs.append((username, Role.DEPARTMENT, Department.objects.get(code=code), None))
+    # The township user keeps the township the demo gave it (the one with most follow-up cases, see below).
+    existing = StaffProfile.objects.filter(user__username="xiangzhen", county=county, role=Role.TOWNSHIP).first()
+    township = existing.township if existing else county.townships.order_by("code", "name").first()
     if township is not None:
         specs.append(("xiangzhen", Role.TOWNSHIP, None, township))
     users = []
@@ -203,7 +210,12 @@ def demo_campaign_run(*, county: County, files: dict[str, Path], output: Path, p
     )
     table = QuotaTable.objects.filter(county=county, year=plan.year).first()
     maker, checker = _user(DEMO_MAKER), _user("bureau")
-    department_users = {code: _user(name) for code, name in DEMO_DEPARTMENT_USERS.items()}
+    department_users = {
+        profile.department.code: profile.user
+        for profile in StaffProfile.objects.filter(county=county, role=Role.DEPARTMENT).select_related(
+            "user", "department"
+        )
+    }
 
     def load(kind, path, *, day, department=None, **extra):
         job = import_file(
@@ -233,11 +245,13 @@ def demo_campaign_run(*, county: County, files: dict[str, Path], output: Path, p
             load(ImportKind.REGISTER, campaign.newborns[day], day=day, skip_rejected=True)
         if day in campaign.payments:
             load(ImportKind.PAYMENTS, campaign.payments[day], day=day, skip_rejected=True)
+        # Each committed import has started an incremental run of its people (`subsidies.tasks`, after the commit);
+        # this one finds what is left, if anything: inside an outer transaction (a test) nothing has run yet.
+        reconcile(county=county, year=plan.year)
         if day in plan.snapshots and table is not None:
             taken = timezone.make_aware(datetime.datetime.combine(day, datetime.time(SNAPSHOT_HOUR)))
             progress_snapshot_take(table=table, taken_at=taken)
         if day in months:
-            reconcile(county=county, year=plan.year, user=maker)  # whatever the day's imports left to do
             built = batch_build(county=county, month=months[day], user=maker)
             log(f"{day} batches {[b.number for b in built.batches]}: {built.lines} lines")
             if months[day] != plan.batch_months[-1]:
@@ -252,12 +266,26 @@ def demo_campaign_run(*, county: County, files: dict[str, Path], output: Path, p
 
 
 def _follow_up_notes(*, county: County, year: int) -> None:
-    """The township user records what the visits found for the first open cases of the township (some with a
-    photo of the certificate, those covered elsewhere closed)."""
+    """The township user, placed in the township with most open cases, records what the visits found for the
+    first of them (some with a photo of the certificate, those covered elsewhere closed)."""
+    # Each run has synced the cases after its commit; inside an outer transaction (a test) none has yet.
+    cases_sync(county_id=county.pk, year=year)
     profile = StaffProfile.objects.filter(county=county, role=Role.TOWNSHIP).select_related("user").first()
-    if profile is None:
+    open_cases = FollowUpCase.objects.filter(county=county, year=year, status=CaseStatus.OPEN)
+    busiest = (
+        open_cases.exclude(township=None)
+        .values_list("township_id", flat=True)
+        .annotate(n=Count("id"))
+        .order_by("-n", "township_id")
+        .first()
+    )
+    if profile is None or busiest is None:
         return
-    cases = FollowUpCase.objects.filter(county=county, year=year, township=profile.township, status=CaseStatus.OPEN)
+    if profile.township_id != busiest:
+        # The township user works where the visits are: the township with most open cases.
+        profile.township_id = busiest
+        profile.save(update_fields=["township"])
+    cases = open_cases.filter(township_id=busiest)
     for case, (reason, note, evidence, close) in zip(cases.order_by("pk")[: len(CASE_NOTES)], CASE_NOTES, strict=False):
         case_record(
             case=case,

@@ -75,9 +75,12 @@ def _damage(number: str, rng: random.Random) -> str:
     return number[:6] + "2099" + number[10:]
 
 
-def generate_people(*, county_code: str, persons: int, seed: int, townships: list[str]) -> list[DemoPerson]:
+def generate_people(
+    *, county_code: str, persons: int, seed: int, townships: list[str], today: datetime.date | None = None
+) -> list[DemoPerson]:
+    """The people of a county; `today` (default: the real one) bounds birth dates and sets ages."""
     rng = random.Random(seed)
-    today = datetime.date.today()
+    today = today or datetime.date.today()
     villages = {
         t: [
             rng.choice(VILLAGE_WORDS) + rng.choice(VILLAGE_WORDS) + ("村" if k % 5 else "社区")
@@ -165,11 +168,14 @@ def write_demo(
     damaged_share: float = 0.01,
     seed: int = 1,
     encoding: str = "gb18030",
+    today: datetime.date | None = None,
 ) -> dict[str, Path]:
-    """Write the demo files; return their paths by role (register, payments, quotas, roster:<department>)."""
+    """Write the demo files; return their paths by role (register, payments, quotas, roster:<department>).
+    `today` (default: the real one) is the day the files are written on: nobody is born or pays after it."""
     output.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed + 1)
-    people = generate_people(county_code=county_code, persons=persons, seed=seed, townships=townships)
+    today = today or datetime.date.today()
+    people = generate_people(county_code=county_code, persons=persons, seed=seed, townships=townships, today=today)
     files: dict[str, Path] = {}
 
     def damaged(number: str) -> str:
@@ -211,7 +217,6 @@ def write_demo(
 
     path = output / "payments.csv"
     window_days = max(1, (window_end - window_start).days)
-    today = datetime.date.today()
     with path.open("w", encoding=encoding, newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["身份证号码", "姓名", "缴费年度", "缴费金额", "缴费日期", "档次", "缴费渠道"])
@@ -301,7 +306,7 @@ def write_campaign(
 ) -> CampaignFiles:
     """The files that follow `write_demo`'s register and first rosters until `as_of`: for each date of `versions`
     a new roster per department (3 % of its people removed, 3 % moved to another category, 2 % newly certified
-    that month), the newborns of the benefit year (born in January until `as_of`, enrolled within weeks), and
+    in its last days), the newborns of the benefit year (born in January until `as_of`, enrolled within weeks), and
     `write_demo`'s payments together with the later ones (the newborns', the newly certified people's own
     share, one refund) split by the day they are imported (`import_days`, sorted: each file holds the payments
     since the day before).
@@ -309,7 +314,7 @@ def write_campaign(
     Deterministic for a seed; nobody appears twice in a roster, and the rosters are undamaged (a roster is taken
     whole or not at all)."""
     rng = random.Random(seed + 7)
-    people = generate_people(county_code=county_code, persons=persons, seed=seed, townships=townships)
+    people = generate_people(county_code=county_code, persons=persons, seed=seed, townships=townships, today=as_of)
     rostered = {row[1] for key, path in files.items() if key.startswith("roster:") for row in _read_roster(path)}
     with files["payments"].open(encoding=encoding, newline="") as fh:
         _header, *payment_rows = list(csv.reader(fh))
@@ -328,21 +333,25 @@ def write_campaign(
         rosters[snapshot] = {}
         for department, rows in current.items():
             categories = policy.categories[department]
+            owing_first = sorted(categories, key=lambda c: c[1] == 0)
             n = max(1, len(rows) * 3 // 100)
             removed = set(rng.sample(range(len(rows)), min(n, len(rows) - 1)))
             kept = [list(row) for k, row in enumerate(rows) if k not in removed]
             if len(categories) > 1:
                 for row in rng.sample(kept, min(n, len(kept))):
                     row[3] = rng.choice([name for name, _due in categories if name != row[3]])
-            for _k in range(max(1, len(rows) * 2 // 100)):
+            # Certified in the roster's last ten days, each category in turn (those owing a share first); who owes
+            # a share pays it 10 to 20 days later (a special group enrols at any time of the year), so in the
+            # month after the roster.
+            for k in range(max(2, len(rows) * 2 // 100)):
                 if not free:
                     break
                 p = free.pop()
-                category, due = rng.choice(categories)
-                since = month_first + datetime.timedelta(days=rng.randint(0, max(0, (snapshot - month_first).days)))
+                category, due = owing_first[k % len(owing_first)]
+                since = snapshot - datetime.timedelta(days=rng.randint(0, min(9, (snapshot - month_first).days)))
                 kept.append(["", p.id_number, p.name, category, p.township, p.village, f"{since:%Y年%-m月%-d日}"])
-                if due and rng.random() < 0.7:  # a special group enrols at any time of the year: its own share
-                    day = since + datetime.timedelta(days=rng.randint(3, 20))
+                if due:
+                    day = since + datetime.timedelta(days=rng.randint(10, 20))
                     if day <= as_of:
                         later.append([p.id_number, p.name, policy.year, f"{due:.2f}", f"{day:%Y-%m-%d}", 1, "村代收"])
             for k, row in enumerate(kept, start=1):

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from dashboard.demo import demo_campaign_run
+from dashboard.demo import campaign_plan, demo_campaign_run, demo_policy
 from enrollment.demo.generator import ROSTER_FILES
 from enrollment.management.county import add_county_argument, county_from_option
 from enrollment.models import Person
@@ -35,7 +35,17 @@ class Command(BaseCommand):
         if not fresh or place.as_of is not None:
             self.stdout.write(_("The demo county is already loaded: nothing imported."))
             return
-        call_command("generate_demo", county=place.code, persons=persons, output=output, seed=seed, stdout=self.stdout)
+        # The files are written on the campaign's last day: nobody in them is born, or pays, after it.
+        plan = campaign_plan(demo_policy(county=place))
+        call_command(
+            "generate_demo",
+            county=place.code,
+            persons=persons,
+            output=output,
+            seed=seed,
+            today=plan.as_of,
+            stdout=self.stdout,
+        )
         out = Path(output)
         files = {"register": out / "register.csv", "payments": out / "payments.csv"}
         files.update({f"roster:{code}": out / name for code, name in ROSTER_FILES.items() if (out / name).exists()})
