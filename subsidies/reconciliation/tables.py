@@ -1,7 +1,7 @@
 """The reconciliation results table: Chinese headings, IDs masked per role, flags as labels."""
 
 import django_tables2 as tables
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import shown_id_number
@@ -18,7 +18,9 @@ class ResultTable(tables.Table):
     # Sorting by place uses the ids (an index serves it); within one village every row is alike anyway.
     township = tables.Column(verbose_name=_("township"), order_by=("township_id", "id_number"))
     village = tables.Column(verbose_name=_("village"), order_by=("village_id", "id_number"))
-    category = tables.Column(verbose_name=_("category"), order_by=("category_id", "id_number"))
+    category = tables.Column(
+        verbose_name=_("category"), order_by=("category_id", "id_number"), attrs={"td": {"class": "clip-cell"}}
+    )
     department = tables.Column(verbose_name=_("department"), order_by=("department_id", "id_number"))
     subsidy = tables.Column(verbose_name=_("subsidy"), attrs={"td": {"class": "num"}})
     personal_due = tables.Column(verbose_name=_("personal due"), attrs={"td": {"class": "num"}})
@@ -27,7 +29,7 @@ class ResultTable(tables.Table):
     status = tables.Column(verbose_name=_("status"))
     topup = tables.Column(verbose_name=_("top-up owed"), attrs={"td": {"class": "num"}})
     benefit_start = tables.Column(verbose_name=_("benefits start"))
-    flags = tables.Column(verbose_name=_("problems"), orderable=False)
+    flags = tables.Column(verbose_name=_("problems"), orderable=False, attrs={"td": {"class": "wrap"}})
 
     class Meta:
         model = ReconciliationResult
@@ -56,7 +58,10 @@ class ResultTable(tables.Table):
         if self.viewer is not None and self.viewer.department_id is not None:
             # Sorted by another department's category, rows would line up by the category they do not show.
             kwargs["extra_columns"] = [
-                ("category", tables.Column(verbose_name=_("category"), orderable=False)),
+                (
+                    "category",
+                    tables.Column(verbose_name=_("category"), orderable=False, attrs={"td": {"class": "clip-cell"}}),
+                ),
                 ("department", tables.Column(verbose_name=_("department"), orderable=False)),
             ]
         super().__init__(*args, **kwargs)
@@ -73,7 +78,9 @@ class ResultTable(tables.Table):
         return shown_id_number(value, self.user)
 
     def render_category(self, record):
-        return self._winner(record)["category"] or "—"
+        # A long category name is clipped to keep the row on one line at 1366 px; the title holds it in full.
+        category = self._winner(record)["category"]
+        return format_html('<span class="clip" title="{0}">{0}</span>', category) if category else "—"
 
     def render_department(self, record):
         return self._winner(record)["department"] or "—"
