@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 PG_URL ?= postgres://postgres@127.0.0.1:5432/subsidy
 DEMO_COUNTY ?= 620721
-DEMO_PERSONS ?= 20000
+DEMO_PERSONS ?= 10000
 
 .PHONY: run test venv install checks messages demo test-postgres test-sqlite browser clean mutants
 

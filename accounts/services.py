@@ -28,7 +28,13 @@ def staff_user_create(
     user.first_name = full_name
     user.is_staff = role in (Role.BUREAU, Role.AUDITOR)
     user.save()
-    profile, _ = StaffProfile.objects.update_or_create(
-        user=user, defaults={"role": role, "county": county, "department": department, "township": township}
-    )
+    fields = {"role": role, "county": county, "department": department, "township": township}
+    profile = StaffProfile.objects.filter(user=user).first()
+    if profile is None:
+        return StaffProfile.objects.create(user=user, **fields)
+    # Saved only when something changed: every save is a row of the profile's history (the audit trail).
+    if any(getattr(profile, name) != value for name, value in fields.items()):
+        for name, value in fields.items():
+            setattr(profile, name, value)
+        profile.save()
     return profile

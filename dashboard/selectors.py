@@ -15,6 +15,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from enrollment.models import County, ImportJob, ImportKind, ImportStatus, Township
+from enrollment.places.clock import county_today
 from quotas.models import CaseStatus, FollowUpCase, ProgressSnapshot, QuotaTable, QuotaUnit, SnapshotRow, UnitKind
 from quotas.progress import ranking
 from quotas.progress.ranking import rate_against_target
@@ -28,7 +29,7 @@ from subsidies.models import (
     RosterVersion,
     TransferBatch,
 )
-from subsidies.policies.rules import month_end, month_start
+from subsidies.policies.rules import first_of_next_month, month_end, month_start
 from subsidies.reconciliation.rules import ENROLLED_STATUSES, NOT_ENROLLED_STATUSES
 
 ZERO = Decimal("0.00")
@@ -36,8 +37,9 @@ ZERO = Decimal("0.00")
 ANNUAL_ROSTER_MONTH = 8
 
 
-def local_today() -> date:
-    return timezone.localdate()
+def local_today(county: County | None = None) -> date:
+    """The county's today (its as-of date in the demo, `enrollment.places.clock`), else the local date."""
+    return county_today(county)
 
 
 # --- the benefit year shown -------------------------------------------------------------------------
@@ -380,8 +382,10 @@ class RosterFreshness:
 
 def roster_freshness(*, county: County, today: date | None = None, department: Department | None = None):
     """Per department: its last roster version and diff, whether it handed one in this month, a pending upload."""
-    today = today or local_today()
-    start = timezone.make_aware(datetime.combine(month_start(today), datetime.min.time()))
+    today = today or local_today(county)
+    first = month_start(today)
+    start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    end = timezone.make_aware(datetime.combine(first_of_next_month(first), datetime.min.time()))
     if department is not None:
         departments = [department]
     else:
@@ -404,7 +408,13 @@ def roster_freshness(*, county: County, today: date | None = None, department: D
         for v in RosterVersion.objects.filter(county=county).filter(latest_q).select_related("created_by")
     }
     this_month = dict(
-        RosterVersion.objects.filter(county=county, department_id__in=ids, created_at__gte=start)
+        # Handed in this month: uploaded in it or dated in it (the same versions in the present; in the demo county,
+        # whose month is its as-of date's, the versions dated in that month).
+        RosterVersion.objects.filter(county=county, department_id__in=ids)
+        .filter(
+            Q(created_at__gte=start, created_at__lt=end)
+            | Q(snapshot_date__gte=first, snapshot_date__lt=first_of_next_month(first))
+        )
         .values_list("department_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -463,7 +473,7 @@ class DepartmentUnenrolled:
 
 def department_unenrolled(*, county: County, year: int, department: Department, today: date | None = None):
     """People the department certifies now whose result this year is not enrolled or underpaid."""
-    today = today or local_today()
+    today = today or local_today(county)
     holders = (
         Identity.objects.filter(county=county, department=department, valid_from__lte=today)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))

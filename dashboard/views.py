@@ -32,7 +32,7 @@ def home(request):
         "county": county,
         "year": year,
         "years": years.years,
-        "today": sel.local_today(),
+        "today": sel.local_today(county),
         "links": _links(),
     }
     if scope.county_wide:
@@ -136,7 +136,7 @@ def _history_chart(*, history: sel.ProgressHistory, township_name: str = "") -> 
 
 
 def _bureau_context(*, county, year: int, read_only: bool) -> dict:
-    today = sel.local_today()
+    today = sel.local_today(county)
     townships = sel.township_progress(county=county, year=year)
     categories = sel.subsidy_by_category(county=county, year=year)
     funds = sel.fund_totals_for_month(county=county, year=year, month=today)
@@ -163,7 +163,7 @@ def _bureau_context(*, county, year: int, read_only: bool) -> dict:
 
 
 def _department_context(*, county, year: int, department) -> dict:
-    today = sel.local_today()
+    today = sel.local_today(county)
     categories = sel.subsidy_by_category(county=county, year=year, department=department)
     funds = sel.fund_totals_for_month(county=county, year=year, month=today, department=department)
     freshness = sel.roster_freshness(county=county, today=today, department=department)[0]

@@ -75,9 +75,12 @@ def _damage(number: str, rng: random.Random) -> str:
     return number[:6] + "2099" + number[10:]
 
 
-def generate_people(*, county_code: str, persons: int, seed: int, townships: list[str]) -> list[DemoPerson]:
+def generate_people(
+    *, county_code: str, persons: int, seed: int, townships: list[str], today: datetime.date | None = None
+) -> list[DemoPerson]:
+    """The people of a county; `today` (default: the real one) bounds birth dates and sets ages."""
     rng = random.Random(seed)
-    today = datetime.date.today()
+    today = today or datetime.date.today()
     villages = {
         t: [
             rng.choice(VILLAGE_WORDS) + rng.choice(VILLAGE_WORDS) + ("村" if k % 5 else "社区")
@@ -165,11 +168,14 @@ def write_demo(
     damaged_share: float = 0.01,
     seed: int = 1,
     encoding: str = "gb18030",
+    today: datetime.date | None = None,
 ) -> dict[str, Path]:
-    """Write the demo files; return their paths by role (register, payments, quotas, roster:<department>)."""
+    """Write the demo files; return their paths by role (register, payments, quotas, roster:<department>).
+    `today` (default: the real one) is the day the files are written on: nobody is born or pays after it."""
     output.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed + 1)
-    people = generate_people(county_code=county_code, persons=persons, seed=seed, townships=townships)
+    today = today or datetime.date.today()
+    people = generate_people(county_code=county_code, persons=persons, seed=seed, townships=townships, today=today)
     files: dict[str, Path] = {}
 
     def damaged(number: str) -> str:
@@ -211,7 +217,6 @@ def write_demo(
 
     path = output / "payments.csv"
     window_days = max(1, (window_end - window_start).days)
-    today = datetime.date.today()
     with path.open("w", encoding=encoding, newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["身份证号码", "姓名", "缴费年度", "缴费金额", "缴费日期", "档次", "缴费渠道"])
@@ -240,3 +245,159 @@ def write_demo(
 
 def demo_townships(county_code: str) -> list[str]:
     return TOWNSHIPS.get(county_code) or [f"第{n}镇" for n in "一二三四五六"]
+
+
+# --- the campaign: what a county's files look like month after month ---------------------------------------------
+
+ROSTER_HEADER = ["序号", "身份证号码", "姓名", "人员类别", "乡镇（街道）", "村（社区）", "认定日期"]
+PAYMENT_HEADER = ["身份证号码", "姓名", "缴费年度", "缴费金额", "缴费日期", "档次", "缴费渠道"]
+
+
+@dataclass(frozen=True)
+class CampaignFiles:
+    """The files of a campaign after the year's first rosters: each department's later roster versions (by
+    snapshot date), and by import day the register rows of the newborns and the tax bureau's payment details."""
+
+    rosters: dict[datetime.date, dict[str, Path]]  # snapshot date → department code → file
+    newborns: dict[datetime.date, Path]  # import day → file
+    payments: dict[datetime.date, Path]  # import day → file
+    newborn_count: int
+    later_payment_count: int
+    refunds: int
+
+
+def _read_roster(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))[1:]
+
+
+def _write_rows(path: Path, header: list[str], rows: list[list], *, encoding: str) -> Path:
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def _by_import_day(rows: list[list], days: list[datetime.date], day_of: Callable[[list], datetime.date]):
+    """Rows grouped by the first import day on or after their date (a row after the last day: dropped)."""
+    grouped: dict[datetime.date, list[list]] = defaultdict(list)
+    for row in rows:
+        when = day_of(row)
+        day = next((d for d in days if d >= when), None)
+        if day is not None:
+            grouped[day].append(row)
+    return grouped
+
+
+def write_campaign(
+    *,
+    output: Path,
+    files: dict[str, Path],
+    county_code: str,
+    persons: int,
+    policy: DemoPolicy,
+    townships: list[str],
+    versions: list[datetime.date],
+    import_days: list[datetime.date],
+    as_of: datetime.date,
+    seed: int = 1,
+    encoding: str = "gb18030",
+) -> CampaignFiles:
+    """The files that follow `write_demo`'s register and first rosters until `as_of`: for each date of `versions`
+    a new roster per department (3 % of its people removed, 3 % moved to another category, 2 % newly certified
+    in its last days), the newborns of the benefit year (born in January until `as_of`, enrolled within weeks), and
+    `write_demo`'s payments together with the later ones (the newborns', the newly certified people's own
+    share, one refund) split by the day they are imported (`import_days`, sorted: each file holds the payments
+    since the day before).
+
+    Deterministic for a seed; nobody appears twice in a roster, and the rosters are undamaged (a roster is taken
+    whole or not at all)."""
+    rng = random.Random(seed + 7)
+    people = generate_people(county_code=county_code, persons=persons, seed=seed, townships=townships, today=as_of)
+    rostered = {row[1] for key, path in files.items() if key.startswith("roster:") for row in _read_roster(path)}
+    with files["payments"].open(encoding=encoding, newline="") as fh:
+        _header, *payment_rows = list(csv.reader(fh))
+    paid = {row[0]: row for row in payment_rows}
+    free = [p for p in people if p.id_number not in rostered and p.id_number not in paid]
+    rng.shuffle(free)
+    later: list[list] = []
+    rosters: dict[datetime.date, dict[str, Path]] = {}
+    current = {
+        key.split(":", 1)[1]: _read_roster(path)
+        for key, path in sorted(files.items())
+        if key.startswith("roster:") and key.split(":", 1)[1] in policy.categories
+    }
+    for number, snapshot in enumerate(versions, start=2):
+        month_first = snapshot.replace(day=1)
+        rosters[snapshot] = {}
+        for department, rows in current.items():
+            categories = policy.categories[department]
+            owing_first = sorted(categories, key=lambda c: c[1] == 0)
+            n = max(1, len(rows) * 3 // 100)
+            removed = set(rng.sample(range(len(rows)), min(n, len(rows) - 1)))
+            kept = [list(row) for k, row in enumerate(rows) if k not in removed]
+            if len(categories) > 1:
+                for row in rng.sample(kept, min(n, len(kept))):
+                    row[3] = rng.choice([name for name, _due in categories if name != row[3]])
+            # Certified in the roster's last ten days, each category in turn (those owing a share first); who owes
+            # a share pays it 10 to 20 days later (a special group enrols at any time of the year), so in the
+            # month after the roster.
+            for k in range(max(2, len(rows) * 2 // 100)):
+                if not free:
+                    break
+                p = free.pop()
+                category, due = owing_first[k % len(owing_first)]
+                since = snapshot - datetime.timedelta(days=rng.randint(0, min(9, (snapshot - month_first).days)))
+                kept.append(["", p.id_number, p.name, category, p.township, p.village, f"{since:%Y年%-m月%-d日}"])
+                if due:
+                    day = since + datetime.timedelta(days=rng.randint(10, 20))
+                    if day <= as_of:
+                        later.append([p.id_number, p.name, policy.year, f"{due:.2f}", f"{day:%Y-%m-%d}", 1, "村代收"])
+            for k, row in enumerate(kept, start=1):
+                row[0] = k
+            current[department] = kept
+            rosters[snapshot][department] = _write_rows(
+                output / f"roster_{department}_v{number}.csv", ROSTER_HEADER, kept, encoding="utf-8-sig"
+            )
+
+    # Newborns of the benefit year, each in an existing household, enrolled by their parents within weeks.
+    used = {p.id_number for p in people}
+    newborn_rows = []
+    born: dict[str, datetime.date] = {}
+    start = datetime.date(policy.year, 1, 1)
+    parents = [p for p in people if p.relation in ("户主", "配偶") and p.birth.year >= 1975]
+    for _k in range(max(3, persons // 400)):
+        parent = rng.choice(parents)
+        birth = start + datetime.timedelta(days=rng.randint(0, max(0, (as_of - start).days - 10)))
+        while True:
+            id_number = make_id(county_code, birth, rng.randint(1, 999))
+            if id_number not in used:
+                used.add(id_number)
+                break
+        name = parent.name[0] + _name(rng)[1:]
+        born[id_number] = birth
+        newborn_rows.append([id_number, name, parent.township, parent.village, parent.household, "子女", ""])
+        day = min(as_of, birth + datetime.timedelta(days=rng.randint(7, 60)))
+        later.append([id_number, name, policy.year, f"{policy.standard:.2f}", f"{day:%Y-%m-%d}", 1, "微信"])
+
+    # One refund: a person who paid the full standard in the window and then joined the employees' insurance.
+    full_payers = sorted(idn for idn, row in paid.items() if row[3] == f"{policy.standard:.2f}")
+    refunds = 0
+    if full_payers:
+        row = paid[rng.choice(full_payers)]
+        day = policy.window_end + datetime.timedelta(days=rng.randint(20, 40))
+        later.append([row[0], row[1], policy.year, f"-{policy.standard:.2f}", f"{day:%Y-%m-%d}", 1, "银行柜台"])
+        refunds = 1
+
+    days = sorted(import_days)
+    newborns = {
+        day: _write_rows(output / f"register_newborns_{day:%Y%m%d}.csv", REGISTER_HEADER, rows, encoding=encoding)
+        for day, rows in sorted(_by_import_day(newborn_rows, days, lambda r: born[r[0]]).items())
+    }
+    every = sorted(payment_rows + later, key=lambda r: r[4])
+    payments = {
+        day: _write_rows(output / f"payments_{day:%Y%m%d}.csv", PAYMENT_HEADER, rows, encoding=encoding)
+        for day, rows in sorted(_by_import_day(every, days, lambda r: datetime.date.fromisoformat(r[4])).items())
+    }
+    return CampaignFiles(rosters, newborns, payments, len(newborn_rows), len(later), refunds)

@@ -1,6 +1,5 @@
 """The upload form: which kind, for which department and date, and the file (checked by content)."""
 
-import datetime
 import tempfile
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from accounts.access import scope_of
 from enrollment.files.filenames import UploadNameError, split_name, upload_name
 from enrollment.files.uploads import UploadError, check_upload
 from enrollment.models import ImportJob, ImportKind
+from enrollment.places.clock import county_today
 
 # The departments a job belongs to: the model its foreign key names (subsidies', a higher layer: not imported).
 Department = ImportJob._meta.get_field("department").related_model
@@ -77,9 +77,10 @@ class ImportUploadForm(forms.Form):
         if data.get("kind") == ImportKind.ROSTER:
             if not data.get("department"):
                 self.add_error("department", _("A roster import needs its department."))
+            today = county_today(self.scope.county_id)  # the demo county's as-of date, else the local date
             if not data.get("snapshot_date"):
-                data["snapshot_date"] = datetime.date.today()
-            elif data["snapshot_date"] > datetime.date.today():
+                data["snapshot_date"] = today
+            elif data["snapshot_date"] > today:
                 self.add_error("snapshot_date", _("The snapshot date cannot lie in the future."))
         else:
             data["department"] = None

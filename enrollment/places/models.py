@@ -14,6 +14,13 @@ class County(models.Model):
     name = models.CharField(_("name"), max_length=50)
     city = models.CharField(_("city"), max_length=50, blank=True)
     province_managed = models.BooleanField(_("province-managed"), default=False)
+    # The demo county's point in its campaign (`enrollment.places.clock.county_today`); empty: the real today.
+    as_of = models.DateField(
+        _("as-of date"),
+        null=True,
+        blank=True,
+        help_text=_("Demo only: the site treats this date as today for the county. Empty in production."),
+    )
 
     class Meta:
         verbose_name = _("county")

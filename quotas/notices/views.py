@@ -7,12 +7,12 @@ the special-group coverage and the cases of its own department. Auditors read on
 from __future__ import annotations
 
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from accounts.access import mask_id_number, roles_required
 from accounts.exports import XLSX, download_response, record_export
+from enrollment.places.clock import county_today
 from quotas.notices import selectors
 from quotas.notices.tables import NoticeTable
 from quotas.notices.workbook import notice_workbook
@@ -57,7 +57,7 @@ def notice(request, village_id: int):
         "unpaid_count": unpaid_count,
         "paged": max(paid_count, unpaid_count) > NOTICE_PAGE_ROWS,
         "page_rows": NOTICE_PAGE_ROWS,
-        "today": timezone.localdate(),
+        "today": county_today(village.township.county_id),
     }
     return render(request, "quotas/notice.html", context)
 

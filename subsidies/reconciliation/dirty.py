@@ -16,6 +16,7 @@ from datetime import date
 from django.db import connection
 from django.utils import timezone
 
+from enrollment.places.clock import county_today
 from subsidies.models import DirtyPerson, Policy
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 def current_years(*, county_id: int, today: date | None = None) -> list[int]:
     """The benefit years an import should trigger: those whose collection has begun and whose year is not over;
     failing that, the county's latest policy year."""
-    today = today or timezone.localdate()
+    today = today or county_today(county_id)
     years = list(
         Policy.objects.filter(county_id=county_id, collection_start__lte=today, year__gte=today.year)
         .order_by("year")

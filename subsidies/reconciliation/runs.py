@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from enrollment.dbstats import refresh_statistics
 from enrollment.models import County, Township
+from enrollment.places.clock import county_today
 from subsidies.models import DirtyCounty, DirtyPerson, ReconciliationResult, ReconciliationRun, RunStatus
 from subsidies.policies.rules import PolicyRules
 from subsidies.reconciliation import rules as rr
@@ -64,7 +65,7 @@ def run_start(
     return ReconciliationRun.objects.create(
         county_id=county_id,
         year=year,
-        as_of=as_of or timezone.localdate(),
+        as_of=as_of or county_today(county_id),
         full=full or bool(county_marks),
         county_marks=county_marks,
         started_by=user if user is not None and user.is_authenticated else None,

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.access import Scope, county_wide_rows, people_rows, scope_of
+from enrollment.places.clock import county_today
 from subsidies.models import Policy, ReconciliationResult, ReconciliationRun, RunStatus
 from subsidies.reconciliation.years import year_to_open
 from subsidies.rosters.selectors import certified_by_q
@@ -61,13 +62,14 @@ class BenefitYears:
 
     years: list[int]
     last_run_year: int | None = None
+    today: date | None = None  # the county's today (`enrollment.places.clock`); None: the local date
 
     def year_to_open(self, requested: object = None, *, today: date | None = None) -> int:
         return year_to_open(
             requested=requested,
             years=self.years,
             last_run_year=self.last_run_year,
-            this_year=(today or timezone.localdate()).year,
+            this_year=(today or self.today or timezone.localdate()).year,
         )
 
 
@@ -85,7 +87,7 @@ def benefit_years(*, county_id: int | None) -> BenefitYears:
         .values_list("year", flat=True)
         .first()
     )
-    return BenefitYears(years=sorted(years, reverse=True), last_run_year=last)
+    return BenefitYears(years=sorted(years, reverse=True), last_run_year=last, today=county_today(county_id))
 
 
 def benefit_years_for(user) -> BenefitYears:

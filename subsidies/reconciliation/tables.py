@@ -11,6 +11,9 @@ from subsidies.reconciliation.rules import flags_parse
 from subsidies.rosters.person_keys import PersonLinksMixin
 
 FLAG_LABELS = dict(Flag.choices)
+# A long category name is clipped to keep the row on one line at 1366 px (reconciliation.css); the cell's title
+# holds it in full, as the viewer may see it.
+CATEGORY_TD = {"class": "clip-cell", "title": lambda table, record: table.render_category(record)}
 
 
 class ResultTable(PersonLinksMixin, tables.Table):
@@ -19,7 +22,9 @@ class ResultTable(PersonLinksMixin, tables.Table):
     # Sorting by place uses the ids (an index serves it); within one village every row is alike anyway.
     township = tables.Column(verbose_name=_("township"), order_by=("township_id", "id_number"))
     village = tables.Column(verbose_name=_("village"), order_by=("village_id", "id_number"))
-    category = tables.Column(verbose_name=_("category"), order_by=("category_id", "id_number"))
+    category = tables.Column(
+        verbose_name=_("category"), order_by=("category_id", "id_number"), attrs={"td": CATEGORY_TD}
+    )
     department = tables.Column(verbose_name=_("department"), order_by=("department_id", "id_number"))
     subsidy = tables.Column(verbose_name=_("subsidy"), attrs={"td": {"class": "num"}})
     personal_due = tables.Column(verbose_name=_("personal due"), attrs={"td": {"class": "num"}})
@@ -28,7 +33,7 @@ class ResultTable(PersonLinksMixin, tables.Table):
     status = tables.Column(verbose_name=_("status"))
     topup = tables.Column(verbose_name=_("top-up owed"), attrs={"td": {"class": "num"}})
     benefit_start = tables.Column(verbose_name=_("benefits start"))
-    flags = tables.Column(verbose_name=_("problems"), orderable=False)
+    flags = tables.Column(verbose_name=_("problems"), orderable=False, attrs={"td": {"class": "wrap"}})
 
     class Meta:
         model = ReconciliationResult
@@ -57,7 +62,10 @@ class ResultTable(PersonLinksMixin, tables.Table):
         if self.viewer is not None and self.viewer.department_id is not None:
             # Sorted by another department's category, rows would line up by the category they do not show.
             kwargs["extra_columns"] = [
-                ("category", tables.Column(verbose_name=_("category"), orderable=False)),
+                (
+                    "category",
+                    tables.Column(verbose_name=_("category"), orderable=False, attrs={"td": CATEGORY_TD}),
+                ),
                 ("department", tables.Column(verbose_name=_("department"), orderable=False)),
             ]
         super().__init__(*args, **kwargs)

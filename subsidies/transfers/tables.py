@@ -21,6 +21,7 @@ class TransferBatchTable(tables.Table):
         model = TransferBatch
         fields = ("number", "month", "fund", "status", "lines_count", "total", "built_at")
         order_by = ("-month", "fund")
+        attrs = {"class": "table batches"}
 
 
 class TransferLineTable(PersonLinksMixin, tables.Table):

@@ -2,7 +2,8 @@
 
 The browser is the one `scripts/ensure-chromium` installs (/usr/bin/chromium); Playwright never downloads its own.
 Every test gets a fresh browser context at 1366×768 and fails on any console error (a CSP violation, a
-missing static file, a script error). Screenshots go to artifacts/e2e/ for people to look at.
+missing static file, a script error). Screenshots go to $E2E_ARTIFACTS (default artifacts/e2e/) for people to
+look at.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 VIEWPORT = {"width": 1366, "height": 768}
-ARTIFACTS = Path(settings.BASE_DIR) / "artifacts" / "e2e"
+# Screenshots go here: E2E_ARTIFACTS when set (CI keeps that directory), else artifacts/e2e/ in the checkout.
+ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS") or Path(settings.BASE_DIR) / "artifacts" / "e2e")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

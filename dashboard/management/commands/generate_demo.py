@@ -1,3 +1,4 @@
+import datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
@@ -23,10 +24,16 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--encoding", default="gb18030", choices=["gb18030", "gbk", "utf-8", "utf-8-sig"])
         parser.add_argument(
+            "--today",
+            type=datetime.date.fromisoformat,
+            default=None,
+            help="the day the files are written on (default: today): nobody is born or pays after it",
+        )
+        parser.add_argument(
             "--load", action="store_true", help="import the files unless the county already has persons"
         )
 
-    def handle(self, *args, county, persons, output, damaged_share, seed, encoding, load, **options):
+    def handle(self, *args, county, persons, output, damaged_share, seed, encoding, today, load, **options):
         place = county_from_option(county, create="any")
         county = place.code
         if load and Person.objects.filter(county=place).exists():
@@ -43,6 +50,7 @@ class Command(BaseCommand):
             damaged_share=damaged_share,
             seed=seed,
             encoding=encoding,
+            today=today,
         )
         for role, path in files.items():
             self.stdout.write(f"{role:<32} {path}")

@@ -11,7 +11,6 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from stdnum.cn.ric import calc_check_digit
 
@@ -19,8 +18,7 @@ from enrollment import idnumbers
 from enrollment.demo.generator import ROSTER_FILES, DemoPolicy, demo_townships, generate_people, write_demo
 from enrollment.files.readers import map_headers
 from enrollment.models import ImportJob, ImportKind, ImportStatus, Payment, Person
-from quotas.models import QuotaTable
-from subsidies.models import ReconciliationResult, RosterVersion
+from subsidies.models import RosterVersion
 
 COUNTY = "620721"
 # What Excel and typing do to a number (enrollment.demo._damage) and the codes the ID check names them by; a typo
@@ -159,35 +157,6 @@ def test_generate_demo_load_imports_every_good_row_and_reports_the_damaged_ones(
     call_command("generate_demo", county=COUNTY, persons=800, output=str(tmp_path), load=True, stdout=again)
     assert again.getvalue() == "演示区县已有人员数据：未重复导入。\n"
     assert ImportJob.objects.count() == rosters.count() + 2
-
-
-@pytest.mark.django_db
-def test_setup_demo_gives_make_run_a_reconciled_county_with_users_and_quotas_twice_over(tmp_path):
-    def run():
-        out = io.StringIO()
-        call_command("setup_demo", county=COUNTY, persons=400, output=str(tmp_path), stdout=out)
-        return out.getvalue()
-
-    printed = run()
-    users = get_user_model().objects.filter(staff__isnull=False)
-    assert users.count() >= 4
-    for user in users:
-        assert user.username in printed
-    results = ReconciliationResult.objects.filter(county__code=COUNTY).count()
-    assert results >= Person.objects.filter(county__code=COUNTY).count() > 350
-    assert QuotaTable.objects.filter(county__code=COUNTY).exists()
-    # Every roster of the demo is committed (one left waiting for confirmation shows a county without it).
-    rosters = ImportJob.objects.filter(kind=ImportKind.ROSTER)
-    assert rosters.count() >= 2 and set(rosters.values_list("status", flat=True)) == {ImportStatus.COMMITTED}
-    counts = (Person.objects.count(), ImportJob.objects.count(), RosterVersion.objects.count(), results)
-
-    run()
-    assert (
-        Person.objects.count(),
-        ImportJob.objects.count(),
-        RosterVersion.objects.count(),
-        ReconciliationResult.objects.filter(county__code=COUNTY).count(),
-    ) == counts
 
 
 def test_every_roster_names_each_person_once_at_make_runs_size(tmp_path):
