@@ -100,12 +100,14 @@ def explain_person(
 ) -> Explanation:
     """The explanation of one person's result for the year (see the module docstring)."""
     number = idnumbers.check(id_number).value  # any spelling SPEC §3 accepts: 15 digits, a lower-case x
-    as_of = as_of or _as_of(county_id, year)
     stored = (
         ReconciliationResult.objects.filter(county_id=county_id, year=year, id_number=number)
-        .select_related("category", "department")
+        .select_related("category", "department", "run")
         .first()
     )
+    if as_of is None:
+        # The as-of date the stored result was computed at (the run that last wrote it), else the last run's.
+        as_of = stored.run.as_of if stored is not None and stored.run is not None else _as_of(county_id, year)
     try:
         policy = rules_for(county_id=county_id, year=year)
     except ReconciliationError:

@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 for line in step.lines:
                     self.stdout.write(f"  {line}")
             o = explanation.outcome
-            self.stdout.write(f"【{_('Result')}】")
+            self.stdout.write("【" + _("Result") + "】")
             for label, value in (
                 (_("Status"), EnrolmentStatus(o.status).label),
                 (_("Category"), category_name(o.category_id)),
