@@ -39,7 +39,8 @@ test-sqlite:
 checks: venv
 	$(MANAGE) makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=ci-$$(head -c 64 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9') \
-		ALLOWED_HOSTS=example.org $(MANAGE) check --deploy --fail-level WARNING
+		ALLOWED_HOSTS=example.org CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
+		$(MANAGE) check --deploy --fail-level WARNING
 
 messages: venv
 	for app in accounts enrollment subsidies quotas dashboard people api; do \

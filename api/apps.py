@@ -10,4 +10,4 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from api import schema  # noqa: F401 (registers the token scheme with drf-spectacular)
+        from api import checks, schema  # noqa: F401 (register the deploy check and the token scheme)

@@ -186,6 +186,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.json_error_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# The cache holds the API throttles' counters (and nothing the site cannot lose). Development and tests: this
+# process's memory. Production (config/settings/production.py) needs one shared by every process.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # A JSON request body larger than this is refused before it is parsed (uploads go as multipart, up to
 # UPLOAD_MAX_BYTES, through the upload page's checks).
 API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=64 * 1024)

@@ -8,6 +8,11 @@ SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# One cache for every gunicorn worker and host, so a token's throttle counts all its requests: CACHE_URL, or else
+# the broker's Redis (its keys carry Django's ":1:" prefix, apart from Celery's). A local-memory cache here is
+# refused by `check --deploy` (api.W001).
+CACHES = {"default": env.cache_url("CACHE_URL", default=env("CELERY_BROKER_URL", default="") or "locmemcache://")}
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
