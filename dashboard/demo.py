@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Role, StaffProfile
 from accounts.services import DEMO_DEPARTMENT_USERS, staff_user_create
-from enrollment.demo.generator import DemoPolicy, _due, demo_townships, write_campaign
+from enrollment.demo.generator import DemoPolicy, _due, demo_townships, first_lists_of, write_campaign
 from enrollment.imports.pipeline import import_file
 from enrollment.models import County, ImportKind
 from quotas.cases.services import case_record, cases_sync
@@ -163,7 +163,7 @@ def campaign_plan(policy: DemoPolicy) -> CampaignPlan:
     return CampaignPlan(
         year=year,
         as_of=as_of,
-        first_lists=datetime.date(year - 1, 8, 31),
+        first_lists=first_lists_of(year),
         import_days=sorted({*mondays, as_of}),
         snapshots=mondays,
         roster_versions=[datetime.date(year, 1, 31), february_end],

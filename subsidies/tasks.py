@@ -5,7 +5,6 @@ from datetime import date
 from celery import chord, group, shared_task
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 
 from config.queue import BoundedDeliveries, lost_worker_message, send_on_commit  # every task's base (config/celery.py)
 
@@ -110,12 +109,14 @@ def build_transfers_for_county(county_id: int, month: str) -> dict:
 def build_transfers_for_all_counties(month: str | None = None) -> list[int]:
     """Beat, on the 1st: build the month just ended for every county that has reconciliation results."""
     from enrollment.models import County
+    from enrollment.places.clock import county_today
     from subsidies.models import ReconciliationResult
     from subsidies.policies.rules import previous_month
 
-    first = date.fromisoformat(month) if month else previous_month(timezone.localdate())
     has_results = ReconciliationResult.objects.filter(county=OuterRef("pk"))
-    county_ids = list(County.objects.filter(Exists(has_results)).order_by("pk").values_list("pk", flat=True))
-    for county_id in county_ids:
-        transaction.on_commit(lambda cid=county_id: build_transfers_for_county.delay(cid, first.isoformat()))
-    return county_ids
+    counties = list(County.objects.filter(Exists(has_results)).order_by("pk"))
+    for county in counties:
+        # Without a month given: the month just ended on the county's own clock (the demo county's as-of date).
+        first = date.fromisoformat(month) if month else previous_month(county_today(county))
+        transaction.on_commit(lambda cid=county.pk, m=first: build_transfers_for_county.delay(cid, m.isoformat()))
+    return [county.pk for county in counties]

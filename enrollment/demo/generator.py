@@ -158,6 +158,11 @@ def _due(standard: Decimal, kind: str, value: Decimal) -> Decimal:
     return max(Decimal(0), standard - min(subsidy, standard))
 
 
+def first_lists_of(year: int) -> datetime.date:
+    """The date of the departments' first lists for benefit year `year`: 31 August of the year before."""
+    return datetime.date(year - 1, 8, 31)
+
+
 def write_demo(
     *,
     output: Path,
@@ -188,6 +193,9 @@ def write_demo(
     window_start = policy.window_start if policy else datetime.date(year - 1, 9, 1)
     window_end = policy.window_end if policy else datetime.date(year - 1, 12, 31)
     standard = policy.standard if policy else Decimal(380)
+    # The departments draw up the year's first lists at the end of August (or before an earlier window): nobody on
+    # them is certified after the list's date.
+    first_lists = min(window_start, first_lists_of(year))
     civil_ids: list[DemoPerson] = []
     for department, share in ROSTER_SHARE.items():
         categories = (policy.categories.get(department) if policy else None) or []
@@ -206,7 +214,7 @@ def write_demo(
             writer.writerow(["序号", "身份证号码", "姓名", "人员类别", "乡镇（街道）", "村（社区）", "认定日期"])
             for k, p in enumerate(pool, start=1):
                 category, due = rng.choice(categories)
-                since = window_start - datetime.timedelta(days=rng.randint(0, 900))
+                since = first_lists - datetime.timedelta(days=rng.randint(0, 900))
                 certified[p.id_number] = min(due, certified.get(p.id_number, due))
                 # A roster is committed whole or not at all: the departments' lists come undamaged (the damaged
                 # share is in the register and the payments, whose good rows may be committed without the bad).

@@ -26,3 +26,13 @@ def county_today(county) -> datetime.date:
     else:
         as_of = County.objects.filter(pk=county).values_list("as_of", flat=True).first()
     return as_of or timezone.localdate()
+
+
+def county_now(county) -> datetime.datetime:
+    """The county's present moment: now, or, for a county with an as-of date, that day at the current local time
+    (a snapshot taken in the demo county is dated inside its campaign, after the ones that led there)."""
+    now = timezone.localtime()
+    today = county_today(county)
+    if today == now.date():
+        return now
+    return now.replace(year=today.year, month=today.month, day=today.day)

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.utils import timezone
-
 from accounts.access import mask_id_number, scope_of
 from accounts.history import Event, object_history, visible_objects
 from enrollment import idnumbers
 from enrollment.models import Household, ImportJob, ImportKind, ImportStatus, Payment, Person
+from enrollment.places.clock import county_today
 from people.selectors import member_ids_visible
 from quotas.cases.selectors import case_rows
 from quotas.models import FollowUpCase
@@ -133,10 +132,10 @@ def person_file(*, user, ref: PersonRef, key: str, requested_year: object = None
     """The person's file for the year asked for (the one year rule), as `user` may see it."""
     scope = scope_of(user)
     viewer = result_viewer(user)
-    today = timezone.localdate()
     years = benefit_years_for(user)
     year = years.year_to_open(requested_year)
     county_id, number = ref.county_id, ref.id_number
+    today = county_today(county_id)
     person = ref.person
     shown_id = number if scope.full_ids else mask_id_number(number)
 

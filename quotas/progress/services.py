@@ -6,8 +6,8 @@ import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 
+from enrollment.places.clock import county_now
 from quotas.models import ProgressSnapshot, QuotaTable, SnapshotRow
 from quotas.progress import ranking, selectors
 
@@ -21,7 +21,9 @@ def progress_snapshot_take(
     progress = selectors.unit_progress(table=table)
     ranks = ranking.rank_by_rate({p.unit.pk: p.rate for p in progress})
     with transaction.atomic():
-        snapshot = ProgressSnapshot.objects.create(table=table, taken_at=taken_at or timezone.now(), taken_by=user)
+        snapshot = ProgressSnapshot.objects.create(
+            table=table, taken_at=taken_at or county_now(table.county_id), taken_by=user
+        )
         SnapshotRow.objects.bulk_create(
             SnapshotRow(
                 snapshot=snapshot,
@@ -42,14 +44,14 @@ def scheduled_snapshots_take(*, now: datetime.datetime | None = None) -> list[Pr
     Celery delivers at least once; a redelivered job within `SNAPSHOT_DEDUP_MINUTES` finds the snapshot it
     already took and adds nothing.
     """
-    now = now or timezone.now()
     taken = []
     latest: dict[int, QuotaTable] = {}
-    for table in QuotaTable.objects.order_by("county_id", "-year"):
+    for table in QuotaTable.objects.select_related("county").order_by("county_id", "-year"):
         latest.setdefault(table.county_id, table)
     for table in latest.values():
-        recent = table.snapshots.filter(taken_at__gt=now - datetime.timedelta(minutes=SNAPSHOT_DEDUP_MINUTES))
+        at = now or county_now(table.county)  # the demo county's clock stands at its as-of date
+        recent = table.snapshots.filter(taken_at__gt=at - datetime.timedelta(minutes=SNAPSHOT_DEDUP_MINUTES))
         if recent.exists():
             continue
-        taken.append(progress_snapshot_take(table=table, taken_at=now))
+        taken.append(progress_snapshot_take(table=table, taken_at=at))
     return taken

@@ -19,10 +19,10 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment import idnumbers
+from enrollment.places.clock import county_today
 from subsidies.models import Category, EnrolmentStatus, Flag, ReconciliationResult, ReconciliationRun, RunStatus
 from subsidies.reconciliation import rules as rr
 from subsidies.reconciliation.engine import ReconciliationError, _Part, _place_lookup, rules_for
@@ -87,7 +87,7 @@ def _as_of(county_id: int, year: int) -> date:
         .only("as_of")
         .first()
     )
-    return run.as_of if run is not None else timezone.localdate()
+    return run.as_of if run is not None else county_today(county_id)
 
 
 def explain_person(

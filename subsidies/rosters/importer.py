@@ -30,6 +30,7 @@ from enrollment.files.readers import FIELD_LABELS, parse_date, text
 from enrollment.imports.importer import PREVIEW_ROWS, Importer, ImportError_, Problem, given_fields
 from enrollment.imports.staging import Stage, sql_day_before, sql_distinct, sql_greatest
 from enrollment.models import ImportKind
+from enrollment.places.clock import county_today
 from enrollment.places.selectors import place_index
 from subsidies.models import Category, Department, Identity, RosterVersion
 from subsidies.rosters.labels import EXACT
@@ -70,7 +71,7 @@ class RosterImporter(Importer):
         if job.department_id is None:
             raise ImportError_(_("A roster import needs its department."))
         self.department = job.department
-        self.snapshot = job.snapshot_date or datetime.date.today()
+        self.snapshot = job.snapshot_date or county_today(job.county)
 
     @property
     def duplicate_message(self):

@@ -30,3 +30,17 @@ def test_a_county_with_an_as_of_date_treats_it_as_today_and_others_do_not():
     # The year a page opens on follows it: with no policy or run, the county's this year.
     assert benefit_years(county_id=demo.pk).year_to_open() == 2024
     assert benefit_years(county_id=other.pk).year_to_open() == timezone.localdate().year
+
+
+def test_a_countys_now_is_its_as_of_day_at_the_current_time():
+    from enrollment.places.clock import county_now
+
+    demo, other = county_ensure(code="620721"), county_ensure(code="341323")
+    demo.as_of = datetime.date(2024, 2, 29)
+    demo.save(update_fields=["as_of"])
+    before = timezone.localtime()
+    at, present = county_now(demo), county_now(other)
+    after = timezone.localtime()
+    assert at.date() == datetime.date(2024, 2, 29) and timezone.is_aware(at)
+    assert before.time() <= at.time() <= after.time() or before.date() != after.date()
+    assert before <= present <= after

@@ -241,3 +241,18 @@ def test_scheduled_snapshot_takes_each_countys_latest_table_once(xiaoyi):
     assert scheduled_snapshots_take() == []
     assert scheduled_snapshots_take(now=timezone.now() + datetime.timedelta(days=3))
     assert table.snapshots.count() == 2
+
+
+def test_a_snapshot_of_a_county_with_an_as_of_date_is_dated_on_that_day(xiaoyi):
+    """The demo county (County.as_of): the beat's and the page's snapshots fall inside its campaign, after the
+    history that led there, not on the real date."""
+    county, _a, _b, table, _u = xiaoyi
+    county.as_of = datetime.date(2024, 3, 31)
+    county.save(update_fields=["as_of"])
+    (scheduled,) = scheduled_snapshots_take()
+    assert timezone.localtime(scheduled.taken_at).date() == datetime.date(2024, 3, 31)
+    on_demand = progress_snapshot_take(table=table)
+    assert timezone.localtime(on_demand.taken_at).date() == datetime.date(2024, 3, 31)
+    assert list(table.snapshots.order_by("taken_at", "pk")) == [scheduled, on_demand]
+    # Delivered again within minutes: the county's clock finds the one just taken.
+    assert scheduled_snapshots_take() == []

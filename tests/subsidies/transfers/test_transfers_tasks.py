@@ -60,3 +60,13 @@ def test_the_real_worker_builds_a_county(celery_worker):
     outcome = tasks.build_transfers_for_county.delay(c.pk, "2024-03-01").get(timeout=30)
     assert outcome["lines"] == 1
     assert TransferBatch.objects.get().lines_count == 1
+
+
+def test_without_a_month_the_task_builds_the_month_before_the_countys_today(owed, django_capture_on_commit_callbacks):
+    """The demo county's clock stands at its as-of date: the beat on the 1st builds the month before that day."""
+    owed.as_of = date(2024, 4, 1)
+    owed.save(update_fields=["as_of"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.build_transfers_for_all_counties.delay().get() == [owed.pk]
+    assert list(TransferBatch.objects.values_list("month", flat=True)) == [date(2024, 3, 1)]
+    assert TransferLine.objects.count() == 1
