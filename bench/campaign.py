@@ -638,7 +638,6 @@ def main() -> None:
             "--date",
             dates[department],
             *k,
-            "--skip-bad-rows",
             figure=10.0 if rows >= 100_000 or n >= 1_000_000 else None,
         )
     pay = c.step(
@@ -661,7 +660,6 @@ def main() -> None:
         "--date",
         "2023-10-01",
         *k,
-        "--skip-bad-rows",
         figure=5.0,
     )
     c.step("incremental run, nothing changed (+ case sync)", *c.run_command(full=False), figure=1.0)
