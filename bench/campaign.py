@@ -49,6 +49,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 from bench.imports import COUNTY, psql  # noqa: E402  (after the environment above)
 
 YEAR = 2024
+FIRST_ROSTERS = datetime.date(YEAR - 1, 9, 1)  # the date of the four departments' first rosters
 SLOW_MS = 1000
 ROSTER_SHARES = {  # department → share of the county's people
     "civil_affairs": 0.08,
@@ -410,7 +411,8 @@ def write_files(out: Path, persons: int, tier_text: str) -> dict:
         rows = []
         for p in pool:
             category, due = rng.choice(categories)
-            since = policy.window_start - datetime.timedelta(days=rng.randint(0, 900))
+            # Certified before the first rosters' date (1 September; 肃南's window opens on the 10th).
+            since = min(policy.window_start, FIRST_ROSTERS) - datetime.timedelta(days=rng.randint(0, 900))
             certified[p.id_number] = min(due, certified.get(p.id_number, due))
             rows.append([p.id_number, p.name, category, p.township, p.village, f"{since:%Y年%-m月%-d日}"])
         _write_roster(out / f"roster_{department}.csv", rows)
@@ -622,12 +624,7 @@ def main() -> None:
         import_only=True,
         note=f"figure: 2.0 x \\copy with enrollment_person's indexes = {2.0 * copy_all:.1f} s",
     )
-    dates = {
-        "civil_affairs": "2023-09-01",
-        "rural_revitalization": "2023-09-01",
-        "disabled_federation": "2023-09-01",
-        "veterans_affairs": "2023-09-01",
-    }
+    dates = dict.fromkeys(ROSTER_SHARES, FIRST_ROSTERS.isoformat())
     for department, rows in rosters.items():
         c.step(
             f"roster {department} {rows:,} rows (+ run + case sync)",
