@@ -407,7 +407,10 @@ def write_files(out: Path, persons: int, tier_text: str) -> dict:
         categories = policy.categories.get(department) or []
         pool = rng.sample(people, int(len(people) * share))
         if department == "rural_revitalization" and civil:
-            pool = pool[: len(pool) * 4 // 5] + civil[: len(pool) // 5]  # overlaps with civil affairs
+            # Overlaps with civil affairs; each person once (a roster naming someone twice is refused whole).
+            kept = pool[: len(pool) * 4 // 5]
+            seen = {p.id_number for p in kept}
+            pool = kept + [p for p in civil if p.id_number not in seen][: len(pool) // 5]
         rows = []
         for p in pool:
             category, due = rng.choice(categories)
