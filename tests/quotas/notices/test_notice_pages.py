@@ -64,3 +64,16 @@ def test_the_workbook_holds_the_whole_notice(client, village_notice):
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     names = [row[1] for row in sheet.iter_rows(values_only=True) if row[1] and str(row[1]).startswith(("已缴", "未缴"))]
     assert names == ["已缴1", "已缴2", "已缴3", "已缴4", "已缴5", "未缴1"]
+
+
+def test_each_lists_page_links_keep_the_year_and_the_other_lists_page(client, village_notice):
+    url = reverse("quotas:notice", args=[village_notice.pk])
+    body = client.get(url + "?year=2024&paid-page=2&unpaid-page=1").content.decode()
+    assert 'href="?year=2024&amp;paid-page=1&amp;unpaid-page=1">上一页</a>' in body
+    assert 'href="?year=2024&amp;paid-page=3&amp;unpaid-page=1">下一页</a>' in body
+    assert "第 2 页，共 3 页" in body
+    assert body.count('class="pagination"') == 1  # the unpaid list has one page: no pager
+    # The wall never shows a full ID number (the links to the person's file: tests/people/test_person_page.py).
+    paid, _unpaid = tables(body)
+    assert [row[1] for row in paid[1:]] == ["已缴3", "已缴4"]
+    assert [(len(row[2]), row[2][6:14]) for row in paid[1:]] == [(18, "********")] * 2
