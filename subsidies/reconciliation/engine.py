@@ -253,11 +253,18 @@ class _Part(InputLoader, ResultWriter):
         # Born more than two years before any payment day accepted here: never within a newborn grace period.
         born_before = date(self.year - 5, 1, 1)
         if person_where is None:
-            person_sql, person_params = (
-                f"p.county_id = %s AND p.id_number IN ({ids_sql})",
-                [self.county_id, *ids_params],
+            # The people are the ids' (a table keyed by ID number): looked up first, one index probe each, in a
+            # subquery the planner keeps apart (OFFSET 0). Joined with the rest, it misjudged the payment filter
+            # below as keeping one row in a thousand and scanned the whole register first: about 3 s a part, an
+            # incremental run of 10 % of a million people slower than a full run.
+            people_sql, people_params = (
+                f"(SELECT p.* FROM ({ids_sql}) x JOIN enrollment_person p"
+                " ON p.county_id = %s AND p.id_number = x.id_number OFFSET 0) p",
+                [*ids_params, self.county_id],
             )
+            person_sql, person_params = "true", []
         else:
+            people_sql, people_params = "enrollment_person p", []
             person_sql, person_params = person_where
         columns = ", ".join(RESULT_COLUMNS)
         enrolled = "pay.amount >= s.standard"
@@ -276,7 +283,7 @@ class _Part(InputLoader, ResultWriter):
                         WHEN p.id_warning <> '' THEN ';suspect_id;'
                         WHEN {short} THEN ';underpaid;' ELSE '' END,
                    %s
-            FROM enrollment_person p
+            FROM {people_sql}
             LEFT JOIN (SELECT id_number, COUNT(*) AS n, MIN(paid_on) AS paid_on, MAX(tier) AS tier,
                               MAX(amount) AS amount
                        FROM enrollment_payment
@@ -298,6 +305,7 @@ class _Part(InputLoader, ResultWriter):
             [
                 self.as_of,
                 write,
+                *people_params,
                 self.county_id,
                 self.year,
                 self.as_of,

@@ -65,25 +65,29 @@ class InputLoader:
 
     def _take_dirty(self) -> list[str]:
         """Delete and return this part's dirty marks (a mark made after this point is left for the next run)."""
+        # One statement per kind of person: joined by OR, the semi-join and the anti-join become a subquery
+        # evaluated for every mark (un-hashed beyond work_mem); each on its own is planned as a join.
         person_sql, person_params = self._person_filter()
-        clauses, params = [], []
+        wheres = []
         if self.township_ids or self.no_township:
-            clauses.append(f"id_number IN (SELECT id_number FROM enrollment_person WHERE {person_sql})")
-            params += person_params
+            wheres.append((f"id_number IN (SELECT id_number FROM enrollment_person WHERE {person_sql})", person_params))
         if self.roster:
-            clauses.append(
-                "NOT EXISTS (SELECT 1 FROM enrollment_person p"
-                " WHERE p.county_id = %s AND p.id_number = subsidies_dirtyperson.id_number)"
+            wheres.append(
+                (
+                    "NOT EXISTS (SELECT 1 FROM enrollment_person p"
+                    " WHERE p.county_id = %s AND p.id_number = subsidies_dirtyperson.id_number)",
+                    [self.county_id],
+                )
             )
-            params.append(self.county_id)
-        if not clauses:
-            return []
-        self.cursor.execute(
-            "DELETE FROM subsidies_dirtyperson WHERE county_id = %s AND year IN (%s, %s) "
-            f"AND ({' OR '.join(clauses)}) RETURNING id_number",
-            [self.county_id, self.year, DirtyPerson.ANY_YEAR, *params],
-        )
-        return sorted({row[0] for row in self.cursor.fetchall()})
+        taken: set[str] = set()
+        for where, params in wheres:
+            self.cursor.execute(
+                f"DELETE FROM subsidies_dirtyperson WHERE county_id = %s AND year IN (%s, %s) AND {where}"
+                " RETURNING id_number",
+                [self.county_id, self.year, DirtyPerson.ANY_YEAR, *params],
+            )
+            taken.update(row[0] for row in self.cursor.fetchall())
+        return sorted(taken)
 
     def _full_ids_sql(self) -> tuple[str, list]:
         person_sql, person_params = self._person_filter()

@@ -47,6 +47,21 @@ def chunk_groups(*, county_id: int, chunks: int | None = None) -> list[list[str]
     return [keys[i::n] for i in range(n)]
 
 
+# An incremental run's people per part. Every part reads the register and the payments once whatever its number
+# of people (a few hundred milliseconds at a million): an incremental run is cut into as few parts as its marks
+# need, not one per township as a full run (whose parts hold a township each, ~125,000 of a million people).
+PART_PEOPLE = 150_000
+
+
+def run_groups(*, county_id: int, year: int, full: bool, chunks: int | None = None) -> list[list[str]]:
+    """The parts of a run: `chunks` groups when given; a full run one per part key (township); an incremental run
+    one group per PART_PEOPLE people marked."""
+    if chunks or full:
+        return chunk_groups(county_id=county_id, chunks=chunks)
+    marked = DirtyPerson.objects.filter(county_id=county_id, year__in=[year, DirtyPerson.ANY_YEAR]).count()
+    return chunk_groups(county_id=county_id, chunks=max(1, -(-marked // PART_PEOPLE)))
+
+
 def run_start(
     *,
     county: County | int,
@@ -62,14 +77,15 @@ def run_start(
     # A whole-county mark makes the run a full one; it is taken at the end (`run_finish`) if not renewed meanwhile.
     marks = DirtyCounty.objects.filter(county_id=county_id, year__in=[year, DirtyPerson.ANY_YEAR])
     county_marks = {str(pk): generation for pk, generation in marks.values_list("pk", "generation")}
+    full = full or bool(county_marks)
     return ReconciliationRun.objects.create(
         county_id=county_id,
         year=year,
         as_of=as_of or county_today(county_id),
-        full=full or bool(county_marks),
+        full=full,
         county_marks=county_marks,
         started_by=user if user is not None and user.is_authenticated else None,
-        chunks_total=len(chunk_groups(county_id=county_id, chunks=chunks)),
+        chunks_total=len(run_groups(county_id=county_id, year=year, full=full, chunks=chunks)),
     )
 
 
@@ -91,7 +107,7 @@ def reconcile(
     run = run_start(county=county, year=year, as_of=as_of, full=full, user=user, chunks=chunks)
     if not run_has_work(run):
         return run_finish(run_id=run.pk)
-    groups = chunk_groups(county_id=run.county_id, chunks=chunks)
+    groups = chunk_groups(county_id=run.county_id, chunks=chunks or run.chunks_total or None)
     try:
         if workers > 1 and connection.vendor == "postgresql" and len(groups) > 1:
             with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -148,6 +148,29 @@ def test_incremental_run_equals_a_full_run():
 
 
 @pytest.mark.django_db
+def test_an_incremental_run_takes_as_many_parts_as_its_marks_need(monkeypatch):
+    # A part reads the register and the payments whatever its size: an incremental run is not cut per township.
+    from subsidies.reconciliation import runs
+
+    policy = d.sunan_2024()
+    people = mixed_county(policy)
+    reconcile(county=policy.county, year=2024, as_of=AS_OF, full=True)
+    full = snapshot(policy)
+    ReconciliationResult.objects.filter(id_number__in=[p.id_number for p in people[:25]]).delete()
+    dirty_mark(county_id=policy.county_id, id_numbers=[p.id_number for p in people[:25]], years=[2024])
+    one = reconcile(county=policy.county, year=2024, as_of=AS_OF)
+    assert (one.full, one.chunks_total, one.chunks_done, one.persons) == (False, 1, 1, one.persons)
+    assert one.persons >= 25 and snapshot(policy) == full
+    monkeypatch.setattr(runs, "PART_PEOPLE", 10)
+    ReconciliationResult.objects.filter(id_number__in=[p.id_number for p in people[:25]]).delete()
+    dirty_mark(county_id=policy.county_id, id_numbers=[p.id_number for p in people[:25]], years=[2024])
+    three = reconcile(county=policy.county, year=2024, as_of=AS_OF)
+    assert (three.chunks_total, three.chunks_done) == (3, 3)
+    assert snapshot(policy) == full
+    assert not DirtyPerson.objects.filter(county=policy.county).exists()
+
+
+@pytest.mark.django_db
 def test_one_part_and_four_parts_give_the_same_rows():
     policy = d.sunan_2024()
     mixed_county(policy)
