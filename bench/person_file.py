@@ -64,6 +64,16 @@ def main() -> None:
             times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, response.status_code
         queries.append(len(ctx.captured_queries))
+    # The header's search (a POST), by ID number and by name, for a quarter of the sample.
+    searched = {"id": [], "name": []}
+    for number, name in Person.objects.filter(pk__in=sample[: max(1, len(sample) // 4)]).values_list(
+        "id_number", "name"
+    ):
+        for kind, q in (("id", number), ("name", name)):
+            start = time.perf_counter()
+            response = client.post(reverse("people:search"), {"q": q})
+            searched[kind].append((time.perf_counter() - start) * 1000)
+            assert response.status_code in (200, 302), response.status_code
     FileOpening.objects.filter(pk__gt=first_opening).delete()
 
     times.sort()
@@ -73,6 +83,11 @@ def main() -> None:
         f"max {times[-1]:.1f}"
     )
     print(f"queries per page: min {min(queries)}, max {max(queries)}")
+    for kind, label in (("id", "by ID number"), ("name", "by name")):
+        found = sorted(searched[kind])
+        print(
+            f"search {label} ({len(found)} searches): median {statistics.median(found):.1f} ms, max {found[-1]:.1f} ms"
+        )
 
 
 if __name__ == "__main__":
