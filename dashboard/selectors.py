@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from enrollment.models import County, ImportJob, ImportKind, ImportStatus, Township
@@ -31,6 +31,7 @@ from subsidies.models import (
 )
 from subsidies.policies.rules import first_of_next_month, month_end, month_start
 from subsidies.reconciliation.rules import ENROLLED_STATUSES, NOT_ENROLLED_STATUSES
+from subsidies.reconciliation.tally import tally_for
 
 ZERO = Decimal("0.00")
 # Departments hand in their full roster every month, and the year's list by the end of August.
@@ -69,16 +70,41 @@ class Overview:
         return self.stated_total is not None and self.target is not None and self.stated_total != self.target
 
 
-def status_counts(qs) -> dict[str, int]:
-    return dict(qs.values_list("status").annotate(n=Count("id")).order_by())
+@dataclass(frozen=True)
+class Counted:
+    """What the home pages count: the results' tally when a run has written one (`subsidies.reconciliation.tally`,
+    a few thousand rows for a million people), else the results themselves. Both carry the place, status,
+    department, category, fund, subsidy and top-up fields; these say how to count and filter either."""
+
+    rows: QuerySet
+    tallied: bool
+
+    @classmethod
+    def of(cls, *, county: County, year: int) -> Counted:
+        tally = tally_for(county_id=county.pk, year=year)
+        if tally is not None:
+            return cls(tally, True)
+        return cls(ReconciliationResult.objects.filter(county=county, year=year), False)
+
+    def people(self):
+        return Sum("people") if self.tallied else Count("id")
+
+    def subsidised(self) -> Q:
+        return Q(subsidised=True) if self.tallied else Q(subsidy__gt=0)
+
+    def topped_up(self) -> Q:
+        return Q(topped_up=True) if self.tallied else Q(topup__gt=0)
+
+    def enrolled_between(self, first: date, last: date) -> Q:
+        """Enrolled in the month from `first` (its first day) to `last`."""
+        return Q(enrolled_month__range=(first, last)) if self.tallied else Q(enrolled_on__range=(first, last))
 
 
 def enrolment_overview(*, county: County, year: int, township: Township | None = None) -> Overview:
     """Enrolled people (代缴 and self-paid) against the quota table's targets, county-wide or for one township."""
-    results = ReconciliationResult.objects.filter(county=county, year=year)
-    if township is not None:
-        results = results.filter(township=township)
-    counts = status_counts(results)
+    counted = Counted.of(county=county, year=year)
+    results = counted.rows if township is None else counted.rows.filter(township=township)
+    counts = dict(results.values_list("status").annotate(n=counted.people()).order_by())
     overview = Overview(
         year=year,
         proxy_enrolled=counts.get(EnrolmentStatus.PROXY_ENROLLED, 0),
@@ -141,8 +167,9 @@ def _ranked(rows: list[PlaceProgress]) -> list[PlaceProgress]:
 def township_progress(*, county: County, year: int) -> list[PlaceProgress]:
     """Every township of the county with enrolled, not enrolled, target, open cases and its rank."""
     rows = {t.pk: PlaceProgress(t.pk, t.name) for t in county.townships.all()}
-    results = ReconciliationResult.objects.filter(county=county, year=year, township__isnull=False)
-    for township_id, status, n in results.values_list("township_id", "status").annotate(n=Count("id")).order_by():
+    counted = Counted.of(county=county, year=year)
+    results = counted.rows.filter(township__isnull=False).values_list("township_id", "status")
+    for township_id, status, n in results.annotate(n=counted.people()).order_by():
         row = rows.get(township_id)
         if row is None:
             continue
@@ -170,8 +197,9 @@ def township_progress(*, county: County, year: int) -> list[PlaceProgress]:
 def village_progress(*, county: County, year: int, township: Township) -> list[PlaceProgress]:
     """The township's villages: enrolled, not enrolled, target (from village rows of the quota table), cases."""
     rows = {v.pk: PlaceProgress(v.pk, v.name) for v in township.villages.all()}
-    results = ReconciliationResult.objects.filter(county=county, year=year, township=township, village__isnull=False)
-    for village_id, status, n in results.values_list("village_id", "status").annotate(n=Count("id")).order_by():
+    counted = Counted.of(county=county, year=year)
+    results = counted.rows.filter(township=township, village__isnull=False).values_list("village_id", "status")
+    for village_id, status, n in results.annotate(n=counted.people()).order_by():
         row = rows.get(village_id)
         if row is None:
             continue
@@ -277,7 +305,8 @@ def fund_totals_for_month(
     department: only the subsidies of its own categories, and only the batches of the funds that pay them.
     """
     first, last = month_start(month), month_end(month)
-    results = ReconciliationResult.objects.filter(county=county, year=year, fund__isnull=False)
+    counted = Counted.of(county=county, year=year)
+    results = counted.rows.filter(fund__isnull=False)
     funds = None
     if department is not None:
         results = results.filter(department=department)
@@ -293,9 +322,9 @@ def fund_totals_for_month(
         return by_fund[fund_id]
 
     owed = (
-        results.filter(status__in=ENROLLED_STATUSES, subsidy__gt=0, enrolled_on__range=(first, last))
+        results.filter(counted.subsidised(), counted.enrolled_between(first, last), status__in=ENROLLED_STATUSES)
         .values_list("fund_id")
-        .annotate(total=Sum("subsidy"), n=Count("id"))
+        .annotate(total=Sum("subsidy"), n=counted.people())
         .order_by()
     )
     for fund_id, total, n in owed:
@@ -303,9 +332,9 @@ def fund_totals_for_month(
         r.owed += total or ZERO
         r.people += n
     topups = (
-        results.filter(topup__gt=0, topup_month__range=(first, last))
+        results.filter(counted.topped_up(), topup_month__range=(first, last))
         .values_list("fund_id")
-        .annotate(total=Sum("topup"), n=Count("id"))
+        .annotate(total=Sum("topup"), n=counted.people())
         .order_by()
     )
     for fund_id, total, n in topups:
@@ -332,12 +361,13 @@ class CategoryTotal:
 
 def subsidy_by_category(*, county: County, year: int, department: Department | None = None) -> list[CategoryTotal]:
     """Subsidies granted this year per winning category, for enrolled people (代缴 and 差额资助)."""
-    results = ReconciliationResult.objects.filter(county=county, year=year, status__in=ENROLLED_STATUSES, subsidy__gt=0)
+    counted = Counted.of(county=county, year=year)
+    results = counted.rows.filter(counted.subsidised(), status__in=ENROLLED_STATUSES)
     if department is not None:
         results = results.filter(department=department)
     rows = (
         results.values_list("category__name")
-        .annotate(people=Count("id"), total=Sum("subsidy"))
+        .annotate(people=counted.people(), total=Sum("subsidy"))
         .order_by("-total", "category__name")
     )
     return [CategoryTotal(name or "—", people, total or ZERO) for name, people, total in rows]

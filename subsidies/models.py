@@ -20,6 +20,7 @@ from subsidies.reconciliation.models import (
     Flag,
     ReconciliationResult,
     ReconciliationRun,
+    ResultTally,
     RunStatus,
 )
 from subsidies.reference.models import MONEY, Department, Fund
@@ -48,6 +49,7 @@ __all__ = [
     "PolicyCategory",
     "ReconciliationResult",
     "ReconciliationRun",
+    "ResultTally",
     "RosterChange",
     "RosterVersion",
     "RunStatus",

@@ -259,3 +259,43 @@ class ReconciliationResult(models.Model):
         return [f for f in self.flags.split(";") if f]
 
     history = HistoricalRecords()  # audit trail: each save(), never bulk statements (accounts/history.py)
+
+
+def _tally_key(model, **kw):
+    return models.ForeignKey(
+        model, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True, related_name="+", **kw
+    )
+
+
+class ResultTally(models.Model):
+    """A county's results for a year counted by everything the home pages group them by (place, status, winning
+    department, category and fund, the month enrolled and the top-up month): a few thousand rows instead of a
+    million results. Rewritten by `subsidies.reconciliation.tally` at the end of every run that changed a result
+    (results change only through runs); the home pages read the live results while a county has none."""
+
+    county = models.ForeignKey(
+        "enrollment.County", on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("benefit year"))
+    township = _tally_key("enrollment.Township", verbose_name=_("township"))
+    village = _tally_key("enrollment.Village", verbose_name=_("village"))
+    status = models.CharField(_("status"), max_length=16, choices=EnrolmentStatus.choices)
+    department = _tally_key(Department, verbose_name=_("department"))
+    category = _tally_key(Category, verbose_name=_("category"))
+    fund = _tally_key(Fund, verbose_name=_("fund"))
+    # The first day of the month of `enrolled_on`, and the result's top-up month.
+    enrolled_month = models.DateField(_("enrolled on"), null=True)
+    topup_month = models.DateField(_("top-up month"), null=True)
+    subsidised = models.BooleanField(default=False)  # subsidy > 0
+    topped_up = models.BooleanField(default=False)  # top-up > 0
+    people = models.PositiveIntegerField(default=0)
+    subsidy = models.DecimalField(_("subsidy"), default=0, max_digits=16, decimal_places=2)
+    topup = models.DecimalField(_("top-up owed"), default=0, max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("result tally")
+        verbose_name_plural = _("result tallies")
+        indexes = [models.Index(fields=["county", "year"], name="result_tally_county_year")]
+
+    def __str__(self):
+        return f"{self.county_id}/{self.year}/{self.status}: {self.people}"

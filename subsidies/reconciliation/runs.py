@@ -16,9 +16,16 @@ from django.db.models import Count
 from django.utils import timezone
 
 from enrollment.dbstats import refresh_statistics
-from enrollment.models import County, Township
+from enrollment.models import County, Person, Township
 from enrollment.places.clock import county_today
-from subsidies.models import DirtyCounty, DirtyPerson, ReconciliationResult, ReconciliationRun, RunStatus
+from subsidies.models import (
+    DirtyCounty,
+    DirtyPerson,
+    ReconciliationResult,
+    ReconciliationRun,
+    ResultTally,
+    RunStatus,
+)
 from subsidies.policies.rules import PolicyRules
 from subsidies.reconciliation import rules as rr
 from subsidies.reconciliation.engine import (
@@ -28,6 +35,7 @@ from subsidies.reconciliation.engine import (
     rules_for,
     run_chunk,
 )
+from subsidies.reconciliation.tally import tally_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +59,14 @@ def chunk_groups(*, county_id: int, chunks: int | None = None) -> list[list[str]
 # of people (a few hundred milliseconds at a million): an incremental run is cut into as few parts as its marks
 # need, not one per township as a full run (whose parts hold a township each, ~125,000 of a million people).
 PART_PEOPLE = 150_000
+# Marks for this share of the register or more (and at least PART_PEOPLE of them) make the run a full one, which
+# reads each township once instead of looking every marked person up: after a payments import of 900,000 rows a
+# million-person county's incremental run took 112 s, its full run 40 s.
+FULL_SHARE = 1 / 3
+
+
+def _marked(*, county_id: int, year: int) -> int:
+    return DirtyPerson.objects.filter(county_id=county_id, year__in=[year, DirtyPerson.ANY_YEAR]).count()
 
 
 def run_groups(*, county_id: int, year: int, full: bool, chunks: int | None = None) -> list[list[str]]:
@@ -58,8 +74,13 @@ def run_groups(*, county_id: int, year: int, full: bool, chunks: int | None = No
     one group per PART_PEOPLE people marked."""
     if chunks or full:
         return chunk_groups(county_id=county_id, chunks=chunks)
-    marked = DirtyPerson.objects.filter(county_id=county_id, year__in=[year, DirtyPerson.ANY_YEAR]).count()
+    marked = _marked(county_id=county_id, year=year)
     return chunk_groups(county_id=county_id, chunks=max(1, -(-marked // PART_PEOPLE)))
+
+
+def _mostly_marked(*, county_id: int, year: int) -> bool:
+    marked = _marked(county_id=county_id, year=year)
+    return marked >= PART_PEOPLE and marked >= FULL_SHARE * Person.objects.filter(county_id=county_id).count()
 
 
 def run_start(
@@ -77,7 +98,7 @@ def run_start(
     # A whole-county mark makes the run a full one; it is taken at the end (`run_finish`) if not renewed meanwhile.
     marks = DirtyCounty.objects.filter(county_id=county_id, year__in=[year, DirtyPerson.ANY_YEAR])
     county_marks = {str(pk): generation for pk, generation in marks.values_list("pk", "generation")}
-    full = full or bool(county_marks)
+    full = full or bool(county_marks) or _mostly_marked(county_id=county_id, year=year)
     return ReconciliationRun.objects.create(
         county_id=county_id,
         year=year,
@@ -185,6 +206,8 @@ def run_finish(*, run_id: int) -> ReconciliationRun:
                 .order_by("status")
             )
             run.counts = {status: counts.get(status, 0) for status in rr.STATUS_ORDER}
+        if run.changed or not ResultTally.objects.filter(county_id=run.county_id, year=run.year).exists():
+            tally_refresh(county_id=run.county_id, year=run.year)
         for pk, generation in run.county_marks.items():
             # Renewed by a change committed after the run started: kept for the next run.
             DirtyCounty.objects.filter(pk=int(pk), generation=generation).delete()

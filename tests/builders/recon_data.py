@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import itertools
-from datetime import date
+import random
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.management import call_command
@@ -124,3 +125,44 @@ def payment(county: County, who: Person | str, amount: str, paid_on: date, *, ye
     return Payment.objects.create(
         county=county, id_number=number, year=year, amount=Decimal(amount), paid_on=paid_on, tier=tier
     )
+
+
+def random_county(policy, *, seed: int, n: int = 150) -> list[str]:
+    """A county of the policy's own categories: every tier and students, households, newborns, people without a
+    township, identities starting and ending across the year, payments early, late, short, twice and refunded
+    (a negative amount), roster-only people. Returns every ID number a run writes a result for."""
+    rng = random.Random(seed)
+    c = policy.county
+    y = policy.year
+    codes = list(Category.objects.filter(county=c).values_list("code", flat=True))
+    assert len(codes) >= 5
+    townships = ["甲乡", "乙镇", "丙乡"]
+    for name in townships:
+        Township.objects.get_or_create(county=c, name=name)
+    numbers = []
+    for i in range(n):
+        born = date(y, 1, 1) + timedelta(days=rng.randrange(0, 200)) if i % 23 == 0 else date(1950 + i % 60, 5, 1)
+        p = person(
+            c,
+            township=townships[i % 3],
+            village=f"{i % 4}村",
+            household=f"H{i // 3}" if i % 2 else None,
+            id_number=id_number(area=c.code, born=born.strftime("%Y%m%d")),
+        )
+        Person.objects.filter(pk=p.pk).update(birth_date=born, is_student=i % 11 == 0)
+        if i % 17 == 0:
+            Person.objects.filter(pk=p.pk).update(township=None, village=None)
+        numbers.append(p.id_number)
+        for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
+            since = date(y - 2, 6, 1) + timedelta(days=rng.randrange(0, 900))
+            until = since + timedelta(days=rng.randrange(10, 400)) if rng.random() < 0.3 else None
+            identity(c, p, rng.choice(codes), since=since, until=until)
+        for _ in range(rng.choice([0, 1, 1, 1, 2])):
+            day = policy.collection_start + timedelta(days=rng.randrange(-20, 420))
+            amount = rng.choice(["380", "350", "725", "70", "130", "280", "100", "35", "0.50", "-380"])
+            payment(c, p, amount, day, year=y, tier=rng.choice([1, 1, 1, 2]))
+    for _ in range(6):
+        number = id_number(area=c.code)
+        identity(c, number, rng.choice(codes), since=date(y - 1, 6, 1), name="名册外", township=townships[0])
+        numbers.append(number)
+    return numbers

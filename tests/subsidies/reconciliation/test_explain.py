@@ -308,50 +308,6 @@ def test_the_explanation_of_every_person_of_the_demo_county_equals_the_stored_re
     assert differing == []
 
 
-def _random_county(policy, *, seed: int, n: int = 150) -> list[str]:
-    """A county of the policy's own categories: every tier and students, households, newborns, people without a
-    township, identities starting and ending across the year, payments early, late, short, twice and refunded
-    (a negative amount), roster-only people. Returns every ID number a run writes a result for."""
-    import random
-    from datetime import timedelta
-
-    from subsidies.models import Category
-
-    rng = random.Random(seed)
-    c = policy.county
-    y = policy.year
-    codes = list(Category.objects.filter(county=c).values_list("code", flat=True))
-    assert len(codes) >= 5
-    townships = ["甲乡", "乙镇", "丙乡"]
-    numbers = []
-    for i in range(n):
-        born = date(y, 1, 1) + timedelta(days=rng.randrange(0, 200)) if i % 23 == 0 else date(1950 + i % 60, 5, 1)
-        p = d.person(
-            c,
-            township=townships[i % 3],
-            village=f"{i % 4}村",
-            household=f"H{i // 3}" if i % 2 else None,
-            id_number=d.id_number(area=c.code, born=born.strftime("%Y%m%d")),
-        )
-        Person.objects.filter(pk=p.pk).update(birth_date=born, is_student=i % 11 == 0)
-        if i % 17 == 0:
-            Person.objects.filter(pk=p.pk).update(township=None, village=None)
-        numbers.append(p.id_number)
-        for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
-            since = date(y - 2, 6, 1) + timedelta(days=rng.randrange(0, 900))
-            until = since + timedelta(days=rng.randrange(10, 400)) if rng.random() < 0.3 else None
-            d.identity(c, p, rng.choice(codes), since=since, until=until)
-        for _ in range(rng.choice([0, 1, 1, 1, 2])):
-            day = policy.collection_start + timedelta(days=rng.randrange(-20, 420))
-            amount = rng.choice(["380", "350", "725", "70", "130", "280", "100", "35", "0.50", "-380"])
-            d.payment(c, p, amount, day, year=y, tier=rng.choice([1, 1, 1, 2]))
-    for _ in range(6):
-        number = d.id_number(area=c.code)
-        d.identity(c, number, rng.choice(codes), since=date(y - 1, 6, 1), name="名册外", township=townships[0])
-        numbers.append(number)
-    return numbers
-
-
 @pytest.mark.parametrize(
     "make_policy, as_of",
     [
@@ -366,7 +322,7 @@ def test_the_explanation_of_every_person_of_each_seed_county_equals_the_stored_r
     """Each seed notice's county, filled at random from its own categories (a fixed seed), reconciled in full:
     every person's explanation recomputes exactly the result the run stored, for the whole county."""
     policy = make_policy()
-    numbers = _random_county(policy, seed=policy.year)
+    numbers = d.random_county(policy, seed=policy.year)
     run(policy, as_of=as_of)
     stored = set(
         ReconciliationResult.objects.filter(county=policy.county, year=policy.year).values_list("id_number", flat=True)

@@ -148,7 +148,7 @@ def test_incremental_run_equals_a_full_run():
 
 
 @pytest.mark.django_db
-def test_an_incremental_run_takes_as_many_parts_as_its_marks_need(monkeypatch):
+def test_an_incremental_run_takes_as_many_parts_as_its_marks_need_and_most_of_a_county_a_full_run(monkeypatch):
     # A part reads the register and the payments whatever its size: an incremental run is not cut per township.
     from subsidies.reconciliation import runs
 
@@ -165,7 +165,14 @@ def test_an_incremental_run_takes_as_many_parts_as_its_marks_need(monkeypatch):
     ReconciliationResult.objects.filter(id_number__in=[p.id_number for p in people[:25]]).delete()
     dirty_mark(county_id=policy.county_id, id_numbers=[p.id_number for p in people[:25]], years=[2024])
     three = reconcile(county=policy.county, year=2024, as_of=AS_OF)
-    assert (three.chunks_total, three.chunks_done) == (3, 3)
+    assert (three.full, three.chunks_total, three.chunks_done) == (False, 3, 3)
+    assert snapshot(policy) == full
+    assert not DirtyPerson.objects.filter(county=policy.county).exists()
+    # Marks for a third of the register or more: a full run (each township read once), all marks taken.
+    ReconciliationResult.objects.filter(id_number__in=[p.id_number for p in people[:40]]).delete()
+    dirty_mark(county_id=policy.county_id, id_numbers=[p.id_number for p in people[:40]], years=[2024])
+    whole = reconcile(county=policy.county, year=2024, as_of=AS_OF)
+    assert whole.full and whole.chunks_total == policy.county.townships.count() + 2
     assert snapshot(policy) == full
     assert not DirtyPerson.objects.filter(county=policy.county).exists()
 
