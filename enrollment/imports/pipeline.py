@@ -15,6 +15,7 @@ subsidies, a higher layer).
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 import tempfile
 from collections import Counter
@@ -189,6 +190,15 @@ def _finish_invalid(job: ImportJob, message: str) -> ImportJob:
     return job
 
 
+def _compact_key(key):
+    """A row's duplicate key as it is kept until the file's end: an ID number as it is, a composite key as a 16-byte
+    digest of its repr (a payment's key, ID number, year, date, amount, tier and channel, took ~350 bytes a row:
+    a 900,000-row payments file peaked at 529 MB)."""
+    if isinstance(key, str):
+        return key
+    return hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
+
+
 def _validate_rows(job: ImportJob, importer: Importer, table) -> dict:
     stage = Stage(job.pk, importer.stage_columns)
     stage.create()
@@ -210,6 +220,7 @@ def _validate_rows(job: ImportJob, importer: Importer, table) -> dict:
         read += 1
         row, key, errors, warnings = clean(line, cells)
         if row is not None and key is not None:
+            key = _compact_key(key)
             first = seen.get(key)
             if first is None:
                 seen[key] = line

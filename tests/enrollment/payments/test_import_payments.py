@@ -392,3 +392,32 @@ def test_import_payments_command_for_fuling_prints_refunds_and_stores_the_tiers(
         (fid(2), "-725.00", 2, "2022-11-08"),
         (fid(2), "725.00", 2, "2022-10-08"),
     ]
+
+
+@pytest.mark.django_db
+def test_the_same_payment_twice_in_a_file_is_refused_naming_its_first_line_and_a_near_twin_is_not(tmp_path, fuling):
+    rows = [
+        [fid(1), "甲", "2023", "350", "2022-10-08", "一档", "银行"],
+        [fid(1), "甲", "2023", "350", "2022-10-08", "一档", "银行"],  # the same payment again (line 3)
+        [fid(1), "甲", "2023", "350", "2022-10-08", "一档", "微信"],  # another channel: another payment
+        [fid(1), "甲", "2023", "350", "2022-10-09", "一档", "银行"],  # another day
+        [fid(1), "甲", "2023", "-350", "2022-10-08", "一档", "银行"],  # its refund
+        [fid(2), "乙", "2023", "350", "2022-10-08", "一档", "银行"],  # another person
+    ]
+    path = write_csv(tmp_path / "p.csv", [HEADER, *rows], encoding="gbk")
+    job = import_file(kind=ImportKind.PAYMENTS, county=fuling.county, path=path)
+    assert job.status == ImportStatus.VALIDATED and job.rows_rejected == 1
+    assert [(r["line"], r["column"], r["reason"]) for r in job.summary["bad_rows"]] == [
+        (3, "证件号码", "相同的缴费记录已在第2行出现。")
+    ]
+    assert payments(fuling.county) == []  # refused whole: nothing stored
+    job = import_file(kind=ImportKind.PAYMENTS, county=fuling.county, path=path, skip_rejected=True)
+    assert payments(fuling.county) == sorted(
+        [
+            (fid(1), "350.00", 1, "2022-10-08"),
+            (fid(1), "350.00", 1, "2022-10-08"),
+            (fid(1), "350.00", 1, "2022-10-09"),
+            (fid(1), "-350.00", 1, "2022-10-08"),
+            (fid(2), "350.00", 1, "2022-10-08"),
+        ]
+    )
