@@ -40,7 +40,8 @@ ZERO = D("0.00")
 #   S 300 | —, priority 7, uses the students' standard (full for everyone in tier 1)
 #   F — | 500, priority 8 (tier 2 only, not full: 500 < 700)
 #   Z 0 in tier 3
-W, A, R, T, P, Q, S, F, Z = 11, 12, 13, 14, 15, 16, 17, 18, 19
+#   G 100 | 100 %, priority 10 (full in tier 2 only)
+W, A, R, T, P, Q, S, F, Z, G = 11, 12, 13, 14, 15, 16, 17, 18, 19, 20
 DEPT, FUND = 50, 500
 
 
@@ -69,6 +70,7 @@ def tiers_policy(**overrides) -> PolicyRules:
             S: _category(S, 7, {1: Amount("fixed", D(300))}, uses_student_standard=True),
             F: _category(F, 8, {2: Amount("fixed", D(500))}),
             Z: _category(Z, 9, {3: Amount("fixed", D(0))}),
+            G: _category(G, 10, {1: Amount("fixed", D(100)), 2: Amount("percent", D(100))}),
         },
         "subsidy_deadline": date(2024, 2, 28),
         "topup_after_full_payment": True,
@@ -178,6 +180,34 @@ def test_no_readjustment_keeps_only_a_subsidy_full_in_the_persons_tier_and_stand
     else:
         assert (o.category_id, o.reference_date, o.status, o.flags) == (None, AS_OF, rr.NOT_ENROLLED, ())
     assert rr._subsidy(p, A, 2, False) == D(700) and rr._subsidy(p, W, 1, True) == D(300)
+
+
+def test_a_winner_full_in_the_persons_tier_needs_no_earlier_proxy():
+    # Tier 2, nobody paid: G (full in tier 2 only) is valid on the as-of date and enrols by proxy from its own
+    # certification; the ended A certified earlier is not looked for.
+    both = [held(A, date(2023, 10, 1), date(2023, 11, 30)), held(G, date(2024, 1, 15))]
+    o = rr.outcome_for(tiers_policy(), as_of=date(2024, 2, 1), identities=both, paid=rr.Paid(payments=(), tier=2))
+    assert (o.category_id, o.subsidy, o.status, o.enrolled_on, o.reference_date) == (
+        G,
+        D(700),
+        rr.PROXY_ENROLLED,
+        date(2024, 1, 15),
+        date(2024, 2, 1),
+    )
+
+
+def test_a_full_identity_certified_on_the_as_of_date_enrols_by_proxy_over_a_higher_partial_one():
+    # W gives 370 of 380 (not full); S, certified on the as-of date, is full on the students' standard (300 of 300).
+    both = [held(W, date(2023, 1, 1)), held(S, date(2024, 2, 1))]
+    o = rr.outcome_for(tiers_policy(), as_of=date(2024, 2, 1), identities=both)
+    assert (o.category_id, o.subsidy, o.personal_due, o.status, o.enrolled_on, o.flags) == (
+        S,
+        D(300),
+        D(0),
+        rr.PROXY_ENROLLED,
+        date(2024, 2, 1),
+        (),
+    )
 
 
 def test_a_zero_subsidy_in_a_zero_standard_is_no_proxy_enrolment():
