@@ -106,6 +106,12 @@ def test_categories_the_policy_does_not_subsidise_are_ignored():
     assert rules.personal_due(policy, None, tier=1) == D(380)
 
 
+def test_a_category_the_policy_does_not_know_is_skipped_wherever_it_comes_in_the_set():
+    policy = _student_policy()
+    # Small integers come out of a set in the order of their value modulo its size: some of 8..23 come before 2.
+    assert {rules.choose_winner(policy, [unknown, 2], tier=1).category_id for unknown in range(8, 24)} == {2}
+
+
 def test_full_subsidy_means_proxy_enrolment():
     policy = seed_rules(FULING)
     assert rules.is_full(policy, category_id(FULING, "extreme_poverty"), tier=1)
