@@ -38,6 +38,11 @@ from tests.builders.idnumbers import id_number as make_id_number
 
 PASSWORD = "Demo-pass-2026!"
 
+# The county's today, fixed: it is the county's as-of date (`enrollment.places.clock`), so its pages and services
+# see the same day whatever the real clock says, and every date and time below is counted from it.
+TODAY = date(2026, 3, 17)
+NOW = timezone.make_aware(datetime(2026, 3, 17, 10, 0))
+
 
 def id_number(seq: int, born: str = "19800101") -> str:
     """A valid 18-character ID number for county 620721."""
@@ -63,10 +68,12 @@ def _month_back(day: date, months: int) -> date:
 
 
 def build_dashboard_county(*, with_users: bool = True, with_batch: bool = True) -> DashboardCounty:
-    today = timezone.localdate()
+    today = TODAY
     year = today.year
     this_month = today.replace(day=1)
     county = county_ensure(code="620721")
+    county.as_of = today
+    county.save(update_fields=["as_of"])
     townships = {t.name: t for t in county.townships.all()}
     t1, t2, t3 = townships["红湾寺镇"], townships["皇城镇"], townships["康乐镇"]
     villages = {
@@ -93,7 +100,7 @@ def build_dashboard_county(*, with_users: bool = True, with_batch: bool = True) 
         fiscal_subsidy=Decimal("640.00"),
     )
     run = ReconciliationRun.objects.create(
-        county=county, year=year, as_of=today, full=True, status=RunStatus.DONE, persons=16, finished_at=timezone.now()
+        county=county, year=year, as_of=today, full=True, status=RunStatus.DONE, persons=16, finished_at=NOW
     )
     seq = iter(range(1, 999))
     enrolled_this_month = this_month + timedelta(days=min(today.day, 28) - 1)
@@ -192,7 +199,8 @@ def build_dashboard_county(*, with_users: bool = True, with_batch: bool = True) 
         changed=0,
         unchanged=37,
     )
-    RosterVersion.objects.filter(pk=v1.pk).update(created_at=timezone.now() - timedelta(days=35))
+    RosterVersion.objects.filter(pk=v2.pk).update(created_at=NOW)
+    RosterVersion.objects.filter(pk=v1.pk).update(created_at=NOW - timedelta(days=35))
     r1 = RosterVersion.objects.create(
         county=county, department=rural, number=1, snapshot_date=_month_back(today, 2), rows=12, added=12
     )
@@ -274,7 +282,7 @@ def build_dashboard_county(*, with_users: bool = True, with_batch: bool = True) 
         ),
     }
     series = {"红湾村": (1, 2, 3), "隆畅村": (1, 1, 2), "北极村": (3, 5, 5), "康乐镇": (1, 1, 1)}
-    now = timezone.now()
+    now = NOW
     for index in range(3):
         snapshot = ProgressSnapshot.objects.create(table=table, taken_at=now - timedelta(days=7 * (2 - index)))
         for rank, (name, values) in enumerate(sorted(series.items(), key=lambda kv: -kv[1][index]), start=1):

@@ -1,7 +1,6 @@
 """In Chromium: the bureau builds this month's transfer batches and two different people check and approve one."""
 
 import pytest
-from django.utils import timezone
 
 from subsidies.models import BatchStatus, TransferBatch, TransferLine
 from tests.builders.dashboard_data import PASSWORD, build_dashboard_county
@@ -20,7 +19,7 @@ def county():
 
 
 def test_build_check_and_approve_a_batch_as_two_people(page, shot, county):
-    month = timezone.localdate().strftime("%Y-%m")
+    month = county.month.strftime("%Y-%m")
     login(page, "bureau", PASSWORD)
     page.click("nav.main-nav a[data-nav=transfers]")
     assert_chinese_page(page)

@@ -47,6 +47,14 @@ def test_map_headers_takes_the_first_column_of_a_field_and_ignores_the_unknown()
     assert map_headers(["序号", "备注"]) == {}
 
 
+def test_map_headers_prefers_a_visible_column_and_keeps_the_column_order():
+    # 姓名 twice: the hidden first column loses to the visible one; the result is in column order all the same.
+    columns = map_headers(["姓名", "身份证号码", "人员类别", "姓名"], hidden=frozenset({0}))
+    assert list(columns.items()) == [("id_number", 1), ("category", 2), ("name", 3)]
+    columns = map_headers(["姓名", "身份证号码", "人员类别"], hidden=frozenset({0}))
+    assert list(columns.items()) == [("name", 0), ("id_number", 1), ("category", 2)]
+
+
 @pytest.mark.parametrize(
     ("value", "day"),
     [
@@ -138,6 +146,12 @@ def test_parse_date_refuses(value):
         ("¥380", "380"),
         ("３８０．００", "380.00"),
         ("￥ 1,140.00 元", "1140.00"),
+        ("380,00", "380.00"),
+        ("-380,5", "-380.5"),
+        ("RMB380", "380"),
+        ("380CNY", "380"),
+        ("1380 cny", "1380"),
+        ("1380CNY", "1380"),
     ],
 )
 def test_parse_amount(value, text):
@@ -145,7 +159,26 @@ def test_parse_amount(value, text):
     assert (type(amount), str(amount)) == (Decimal, text)
 
 
-@pytest.mark.parametrize("value", [None, "", "  ", "元", "abc", "NaN", "Infinity", "-Infinity", "sNaN", True, False])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "",
+        "  ",
+        "元",
+        "abc",
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "sNaN",
+        True,
+        False,
+        "RMB",
+        "38,0000",
+        "1,14,0",
+        "1,140,5",
+    ],
+)
 def test_parse_amount_refuses(value):
     with pytest.raises(ValueError):
         parse_amount(value)

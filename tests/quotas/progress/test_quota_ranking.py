@@ -13,6 +13,12 @@ def test_completion_rate_rounds_half_up_to_four_places():
     assert ranking.completion_rate(5, 0) == D("0")
 
 
+def test_a_place_without_a_target_has_no_rate_rather_than_zero():
+    assert ranking.rate_against_target(3, 4) == D("0.7500")
+    assert ranking.rate_against_target(3, None) is None
+    assert ranking.rate_against_target(3, 0) is None
+
+
 def test_ranks_share_places_on_equal_rates():
     ranks = ranking.rank_by_rate({"a": D("0.9"), "b": D("0.5"), "c": D("0.9"), "d": D("0.1")})
     assert ranks == {"a": 1, "c": 1, "b": 3, "d": 4}

@@ -106,6 +106,12 @@ def test_categories_the_policy_does_not_subsidise_are_ignored():
     assert rules.personal_due(policy, None, tier=1) == D(380)
 
 
+def test_a_category_the_policy_does_not_know_is_skipped_wherever_it_comes_in_the_set():
+    policy = _student_policy()
+    # Small integers come out of a set in the order of their value modulo its size: some of 8..23 come before 2.
+    assert {rules.choose_winner(policy, [unknown, 2], tier=1).category_id for unknown in range(8, 24)} == {2}
+
+
 def test_full_subsidy_means_proxy_enrolment():
     policy = seed_rules(FULING)
     assert rules.is_full(policy, category_id(FULING, "extreme_poverty"), tier=1)
@@ -511,3 +517,144 @@ def test_a_zero_subsidy_is_never_full_even_with_a_zero_standard():
     )
     assert rules.personal_due(policy, 1, tier=1) == D(0)
     assert not rules.is_full(policy, 1, tier=1)
+
+
+def test_a_zero_student_standard_is_no_full_subsidy_for_students():
+    """Students pay nothing in this tier: the 380 subsidy is 0 for them, and a zero subsidy is never full."""
+    policy = rules.PolicyRules(
+        year=2024,
+        collection_start=date(2023, 9, 1),
+        collection_end=date(2023, 12, 31),
+        tiers={1: rules.TierRule(1, D(380), student_standard=D(0))},
+        categories={1: rules.CategoryRule(1, "tekun", 1, {1: rules.Amount("fixed", D(380))})},
+    )
+    assert rules.is_full(policy, 1, tier=1)
+    assert not rules.is_full(policy, 1, tier=1, student=True)
+
+
+# --- the rules of a county with every kind of special period, and the reasons they record ---------------------
+
+
+def _special_policy(**overrides) -> rules.PolicyRules:
+    """Window 2023-09-01..12-31; July–September at the standard plus 610 after 90 days; October–December only for
+    exempt categories; newborns within 3 months, covered from payment; leavers of employee insurance within 3
+    months, from the next day."""
+    values = {
+        "year": 2024,
+        "collection_start": date(2023, 9, 1),
+        "collection_end": date(2023, 12, 31),
+        "tiers": {1: rules.TierRule(1, D(380), D(300))},
+        "categories": {1: rules.CategoryRule(1, "dibao", 1, {1: rules.Amount("fixed", D(310))})},
+        "mid_year": (
+            rules.MidYearWindow(
+                "7—9月",
+                date(2024, 7, 1),
+                date(2024, 9, 30),
+                rules.START_AFTER_DAYS,
+                wait=90,
+                price=rules.PRICE_STANDARD_PLUS_FISCAL,
+                fiscal_amount=D(610),
+            ),
+            rules.MidYearWindow(
+                "10—12月", date(2024, 10, 1), date(2024, 12, 31), rules.START_IMMEDIATE, exempt_only=True
+            ),
+        ),
+        "special": {
+            rules.NEWBORN: rules.SpecialEnrolment(rules.NEWBORN, 3, "months", rules.START_IMMEDIATE),
+            rules.EMPLOYEE_LEAVER: rules.SpecialEnrolment(rules.EMPLOYEE_LEAVER, 3, "months", rules.START_NEXT_DAY),
+        },
+    }
+    values.update(overrides)
+    return rules.PolicyRules(**values)
+
+
+def traced_start(policy, paid_on, **facts):
+    trace: list = []
+    start = rules.benefit_start(policy, paid_on=paid_on, trace=trace, **facts)
+    assert start == rules.benefit_start(policy, paid_on=paid_on, **facts)  # the trace only records
+    return start, trace
+
+
+def test_a_period_reserved_for_exempt_categories_is_no_one_elses():
+    policy = _special_policy()
+    assert rules.mid_year_window(policy, date(2024, 10, 5)) is None
+    assert rules.mid_year_window(policy, date(2024, 10, 5), exempt=True) == policy.mid_year[1]
+    assert rules.mid_year_window(policy, date(2024, 8, 1)) == policy.mid_year[0]
+
+
+def test_a_wait_not_given_is_no_wait():
+    assert rules._start(rules.START_AFTER_DAYS, paid_on=date(2024, 3, 1)) == date(2024, 3, 2)
+    assert rules._start(rules.START_AFTER_MONTHS, paid_on=date(2024, 3, 1)) == date(2024, 3, 2)
+    assert rules._start(rules.START_IMMEDIATE, paid_on=date(2024, 3, 1), birth_date=date(2024, 2, 1)) == date(
+        2024, 3, 1
+    )
+
+
+def test_a_newborn_covered_from_payment_and_the_reason_names_the_grace_period():
+    born = date(2024, 3, 1)
+    start, trace = traced_start(_special_policy(), date(2024, 4, 1), birth_date=born, newborn=True)
+    assert start == date(2024, 4, 1)
+    assert trace == [
+        (
+            "newborn",
+            {"paid_on": date(2024, 4, 1), "start": date(2024, 4, 1), "birth_date": born, "grace": 3, "unit": "months"},
+        )
+    ]
+    # A birth date alone is no newborn case: the caller says whether the person can be one.
+    assert rules.benefit_start(_special_policy(), paid_on=date(2024, 4, 1), birth_date=born) is None
+
+
+def test_a_policy_without_a_newborn_limit_covers_only_babies_born_in_its_year():
+    unlimited = rules.SpecialEnrolment(rules.NEWBORN, None, "days", rules.START_BIRTH_DATE)
+    policy = _special_policy(special={rules.NEWBORN: unlimited})
+    assert rules.benefit_start(policy, paid_on=date(2024, 3, 1), birth_date=date(2024, 2, 1), newborn=True) == date(
+        2024, 2, 1
+    )
+    assert rules.benefit_start(policy, paid_on=date(2024, 3, 1), birth_date=date(2023, 5, 1), newborn=True) is None
+
+
+def test_leavers_of_employee_insurance_and_the_reasons_they_record():
+    policy = _special_policy()
+    start, trace = traced_start(policy, date(2024, 8, 1), left_employee_insurance_on=date(2024, 6, 15))
+    assert start == date(2024, 8, 2)
+    assert trace == [
+        (
+            "employee_leaver",
+            {"paid_on": date(2024, 8, 1), "start": date(2024, 8, 2), "left_on": date(2024, 6, 15), "grace": 3},
+        )
+    ]
+    late = rules.SpecialEnrolment(rules.EMPLOYEE_LEAVER, 3, "months", rules.START_NEXT_DAY, late_wait_months=6)
+    policy = _special_policy(special={rules.EMPLOYEE_LEAVER: late})
+    start, trace = traced_start(policy, date(2024, 5, 1), left_employee_insurance_on=date(2024, 1, 10))
+    assert start == date(2024, 11, 2)
+    assert trace == [("employee_leaver_late", {"paid_on": date(2024, 5, 1), "start": date(2024, 11, 2), "wait": 6})]
+    start, trace = traced_start(policy, date(2024, 7, 1), left_employee_insurance_on=date(2024, 1, 10))
+    assert start is None  # 2025-01-02
+    assert trace == [("starts_next_year", {"paid_on": date(2024, 7, 1), "start": None, "wait": 6})]
+
+
+def test_no_benefits_before_the_window_after_the_year_or_outside_every_period_with_the_reason():
+    policy = _special_policy()
+    assert traced_start(policy, date(2023, 8, 31)) == (
+        None,
+        [("before_window", {"paid_on": date(2023, 8, 31), "start": None, "window_start": date(2023, 9, 1)})],
+    )
+    assert traced_start(policy, date(2025, 1, 5)) == (
+        None,
+        [("after_year", {"paid_on": date(2025, 1, 5), "start": None})],
+    )
+    assert traced_start(policy, date(2024, 5, 1)) == (
+        None,
+        [("no_period", {"paid_on": date(2024, 5, 1), "start": None, "window_end": date(2023, 12, 31)})],
+    )
+
+
+def test_the_mid_year_price_of_students_newborns_and_leavers_of_employee_insurance():
+    policy = _special_policy()
+    price = rules.mid_year_price
+    assert price(policy, paid_on=date(2024, 8, 1), tier=1) == D(990)  # 380 + 610
+    assert price(policy, paid_on=date(2024, 8, 1), tier=1, student=True) == D(910)  # 300 + 610
+    assert price(policy, paid_on=date(2024, 8, 1), tier=1, birth_date=date(2024, 6, 1)) == D(380)  # a newborn
+    left = {"left_employee_insurance_on": date(2024, 6, 15)}
+    assert price(policy, paid_on=date(2024, 8, 1), tier=1, **left) == D(380)  # within 3 months
+    assert price(policy, paid_on=date(2024, 8, 1), tier=1, left_employee_insurance_on=date(2024, 4, 15)) == D(990)
