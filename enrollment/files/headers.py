@@ -25,6 +25,8 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "relation": ("与户主关系", "与户主的关系"),
     "group": ("分组", "人员分组", "所属单位"),
     "student": ("是否学生", "学生"),
+    # The day the person's employee insurance (职工医保) ended, where the register carries it (SPEC §7).
+    "employee_left_on": ("职工医保终止日期", "职工医保停保日期", "职工医保断保日期", "职工医保中断日期"),
     "year": ("缴费年度", "年度"),
     "amount": ("缴费金额", "金额", "实缴金额"),
     "paid_on": ("缴费日期", "缴费时间", "缴款日期", "入库日期"),
@@ -45,6 +47,7 @@ FIELD_LABELS = {
     "relation": "与户主关系",
     "group": "分组",
     "student": "是否学生",
+    "employee_left_on": "职工医保终止日期",
     "year": "缴费年度",
     "amount": "缴费金额",
     "paid_on": "缴费日期",

@@ -15,7 +15,16 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from enrollment.files import writers
 
 HEADERS = {
-    "register": ["身份证号码", "姓名", "乡镇（街道）", "村（社区）", "户号", "与户主关系", "是否学生"],
+    "register": [
+        "身份证号码",
+        "姓名",
+        "乡镇（街道）",
+        "村（社区）",
+        "户号",
+        "与户主关系",
+        "是否学生",
+        "职工医保终止日期",
+    ],
     "roster": ["身份证号码", "姓名", "人员类别", "乡镇（街道）", "村（社区）", "认定日期", "终止日期"],
     "payments": ["身份证号码", "姓名", "缴费年度", "缴费金额", "缴费日期", "档次", "缴费渠道"],
 }
@@ -40,7 +49,7 @@ def template_workbook(
     for row in range(2, TEMPLATE_ROWS + 2):
         ws.cell(row=row, column=1).number_format = "@"
     for index, header in enumerate(headers, start=1):
-        if header in ("认定日期", "终止日期", "缴费日期"):
+        if header in ("认定日期", "终止日期", "缴费日期", "职工医保终止日期"):
             letter = ws.cell(row=1, column=index).column_letter
             ws.column_dimensions[letter].width = 14
     if kind == "roster" and categories:

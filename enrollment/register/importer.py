@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from enrollment import idnumbers
 from enrollment.files.readers import (
     parse_bool,
+    parse_date,
     text,
 )
 from enrollment.imports.importer import Importer, ImportError_, Problem, given_fields
@@ -26,7 +27,17 @@ class RegisterImporter(Importer):
 
     kind = ImportKind.REGISTER
     required = ("id_number", "name")
-    fields = ("id_number", "name", "township", "village", "household", "relation", "group", "student")
+    fields = (
+        "id_number",
+        "name",
+        "township",
+        "village",
+        "household",
+        "relation",
+        "group",
+        "student",
+        "employee_left_on",
+    )
     written_tables = ("enrollment_person", "enrollment_household", "subsidies_dirtyperson")
     stage_columns = [
         ("line", "int"),
@@ -41,6 +52,7 @@ class RegisterImporter(Importer):
         ("grp", "text"),
         ("student", "int"),
         ("id_warning", "text"),
+        ("employee_left_on", "date"),
     ]
 
     @property
@@ -51,7 +63,8 @@ class RegisterImporter(Importer):
         super().prepare(columns)
         c = columns.get
         self._idx = (c("id_number"), c("name"), c("township"), c("village"), c("household"), c("relation"))
-        self._grp, self._student = c("group"), c("student")
+        self._grp, self._student, self._left = c("group"), c("student"), c("employee_left_on")
+        self._msg_date = _("The date is not a date (2023-09-01, 2023/9/1, 2023年9月1日, 20230901).")
         self._msg_name = _("The name is empty.")
         self._msg_long = _("The text is too long.")
         self._msg_village = _("A village needs its township.")
@@ -115,6 +128,12 @@ class RegisterImporter(Importer):
         relation = text(cells[i_rel])[:20] if i_rel is not None and i_rel < n else ""
         grp = text(cells[self._grp])[:30] if self._grp is not None and self._grp < n else ""
         student = parse_bool(cells[self._student]) if self._student is not None and self._student < n else False
+        left_on = None
+        if self._left is not None and self._left < n:
+            try:
+                left_on = parse_date(cells[self._left])
+            except ValueError:
+                errors.append(Problem("employee_left_on", cells[self._left], self._msg_date))
         if errors:
             return None, None, errors, warnings
         value = checked.value
@@ -131,6 +150,7 @@ class RegisterImporter(Importer):
             grp,
             1 if student else 0,
             ",".join(checked.warnings)[:60],
+            left_on,
         )
         return row, value, errors, warnings
 
@@ -277,7 +297,8 @@ class RegisterImporter(Importer):
                 f"CASE WHEN p.id IS NULL THEN 1 WHEN ({differs}) THEN 2 ELSE 0 END AS change FROM ("
                 "SELECT s.id_number, s.name, s.sex, s.birth_date, %s AS county_id, t.id AS township_id, "
                 'v.id AS village_id, h.id AS household_id, s.relation, s.grp AS "group", '
-                f"s.student = 1 AS is_student, s.id_warning FROM {s} s "
+                f"s.student = 1 AS is_student, s.employee_left_on AS left_employee_insurance_on, s.id_warning "
+                f"FROM {s} s "
                 "LEFT JOIN enrollment_township t ON t.county_id = %s AND t.name = s.township "
                 "LEFT JOIN enrollment_village v ON v.township_id = t.id AND v.name = s.village "
                 "LEFT JOIN enrollment_household h ON h.county_id = %s AND h.number = s.household"
@@ -306,7 +327,7 @@ class RegisterImporter(Importer):
                     select_ids_sql=f"SELECT id_number FROM {r} WHERE old_county_id = %s",
                     params=[old_county],
                 )
-            fields = [*_PERSON_FIELDS, *_PERSON_KEYS, '"group"', "is_student"]
+            fields = [*_PERSON_FIELDS, *_PERSON_KEYS, '"group"', "is_student", "left_employee_insurance_on"]
             cur.execute(
                 "UPDATE enrollment_person AS p SET "
                 + ", ".join(f"{f} = x.{f}" for f in fields)
@@ -329,11 +350,19 @@ _PERSON_KEYS = ("county_id", "township_id", "village_id", "household_id")
 
 
 # Register fields a file may leave out (its column absent): then each person keeps the stored value.
-_OPTIONAL_FIELDS = ("township", "village", "household", "relation", "group", "student")
+_OPTIONAL_FIELDS = ("township", "village", "household", "relation", "group", "student", "employee_left_on")
 
 
 # The merge's columns for them, in the resolved table.
-_KEPT_COLUMNS = ("township_id", "village_id", "household_id", "relation", '"group"', "is_student")
+_KEPT_COLUMNS = (
+    "township_id",
+    "village_id",
+    "household_id",
+    "relation",
+    '"group"',
+    "is_student",
+    "left_employee_insurance_on",
+)
 
 
 def _kept_values(p: str, x: str, *, county: int, given: set[str]) -> dict[str, str]:
@@ -353,6 +382,9 @@ def _kept_values(p: str, x: str, *, county: int, given: set[str]) -> dict[str, s
         "relation": f"{x}.relation" if "relation" in given else f"COALESCE({p}.relation, '')",
         '"group"': f'{x}."group"' if "group" in given else f"COALESCE({p}.\"group\", '')",
         "is_student": f"{x}.is_student" if "student" in given else f"COALESCE({p}.is_student, {x}.is_student)",
+        "left_employee_insurance_on": f"{x}.left_employee_insurance_on"
+        if "employee_left_on" in given
+        else f"{p}.left_employee_insurance_on",
     }
     if "village" in given:
         values["village_id"] = f"{x}.village_id"
@@ -377,6 +409,7 @@ def _person_differs(p: str, r: str, *, place_by_name: bool, given: set[str], val
             "relation": f"{p}.relation <> {r}.relation",
             "group": f'{p}."group" <> {r}.grp',
             "student": f"{p}.is_student <> ({r}.student = 1)",
+            "employee_left_on": sql_distinct(f"{p}.left_employee_insurance_on", f"{r}.employee_left_on"),
         }
         parts += [sql for field, sql in compared.items() if field in given]
         parts.append(f"{p}.county_id <> %s")

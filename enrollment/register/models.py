@@ -84,6 +84,9 @@ class Person(models.Model):
     # A quota group that is not a place (孝义: 学校, 改制企业, 特困人员, 零散户), when the register gives one.
     group = models.CharField(_("group"), max_length=30, blank=True)
     is_student = models.BooleanField(_("student"), default=False)
+    # The day employee insurance (职工医保) ended, where the register carries it: a leaver enrolling within the
+    # policy's grace period is covered from the day after payment (SPEC §7).
+    left_employee_insurance_on = models.DateField(_("employee insurance ended on"), null=True, blank=True)
     # Warnings from the ID check that did not reject the row (unknown area code, converted from 15 digits).
     id_warning = models.CharField(_("ID warning"), max_length=60, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -51,6 +51,7 @@ class Who:
     in_register: bool
     register_import: ImportJob | None = None
     updated_at: object = None
+    left_employee_insurance_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,7 @@ def _who(person, identities, result, shown_id, number, today) -> Who:
             in_register=True,
             register_import=_register_import(person),
             updated_at=person.updated_at,
+            left_employee_insurance_on=person.left_employee_insurance_on,
         )
     from enrollment.models import Sex
 

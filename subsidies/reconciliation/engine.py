@@ -293,6 +293,7 @@ class _Part(InputLoader, ResultWriter):
             LEFT JOIN recon_benefit b ON b.day = pay.paid_on
             WHERE {person_sql}
               AND p.birth_date < %s
+              AND p.left_employee_insurance_on IS NULL
               AND COALESCE(pay.n, 0) <= 1
               AND COALESCE(pay.amount, 0) >= 0
               AND (pay.paid_on IS NULL OR pay.paid_on BETWEEN %s AND %s)
@@ -346,8 +347,8 @@ class _Part(InputLoader, ResultWriter):
             person = persons.get(id_number)
             held = identities.get(id_number)
             lock = locked.get(id_number)
-            if person is not None and not held and lock is None and fast is not None:
-                name, township_id, village_id, _household, student, warning, birth = person
+            if person is not None and not held and lock is None and fast is not None and person[7] is None:
+                name, township_id, village_id, _household, student, warning, birth, _left = person
                 outcome = fast(paid.get(id_number, no_payment), student, warning, birth, benefit_cache)
             elif person is None and not held:
                 continue
@@ -381,14 +382,14 @@ class _Part(InputLoader, ResultWriter):
         """`outcome_for` for one person with their loaded inputs: (name, township, village, outcome). The
         explanation of one person (`explain.py`) calls this too, with a trace."""
         if person is not None:
-            name, township_id, village_id, _household, student, warning, birth = person
+            name, township_id, village_id, _household, student, warning, birth, left_on = person
             mismatch = any(_name_differs(h[1], name) for h in held)
             invalid = False
         else:
             first = min(held, key=lambda h: (h[0].valid_from, h[0].category_id))
             name = first[1]
             township_id, village_id = _place(places, first[2], first[3])
-            student, warning, birth, mismatch = False, "", None, False
+            student, warning, birth, left_on, mismatch = False, "", None, None, False
             invalid = not idnumbers.check(id_number).ok
         outcome = rr.outcome_for(
             self.policy,
@@ -397,6 +398,7 @@ class _Part(InputLoader, ResultWriter):
             paid=paid,
             student=student,
             birth_date=birth,
+            left_employee_insurance_on=left_on,
             in_register=person is not None,
             invalid_id=invalid,
             suspect_id=bool(warning),

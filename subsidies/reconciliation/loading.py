@@ -148,12 +148,21 @@ class InputLoader:
         else:
             where, where_params = f"county_id = %s AND id_number IN ({ids_sql})", [self.county_id, *ids_params]
         c.execute(
-            "SELECT id_number, name, township_id, village_id, household_id, is_student, id_warning, birth_date "
-            f"FROM enrollment_person WHERE {where}",
+            "SELECT id_number, name, township_id, village_id, household_id, is_student, id_warning, birth_date, "
+            f"left_employee_insurance_on FROM enrollment_person WHERE {where}",
             where_params,
         )
         for row in c.fetchall():
-            inputs.persons[row[0]] = (row[1], row[2], row[3], row[4], bool(row[5]), row[6], to_date(row[7]))
+            inputs.persons[row[0]] = (
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                bool(row[5]),
+                row[6],
+                to_date(row[7]),
+                to_date(row[8]),
+            )
 
         pay_where = "county_id = %s AND year = %s AND paid_on <= %s"
         pay_params = [self.county_id, self.year, self.as_of]

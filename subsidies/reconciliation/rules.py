@@ -223,15 +223,19 @@ def benefit_start_for(
     enrolled_on: date,
     category_id: int | None,
     birth_date: date | None,
+    left_employee_insurance_on: date | None = None,
     cache: dict | None = None,
     trace: list | None = None,
 ) -> date | None:
     """SPEC §7 through the policy engine (`rules.benefit_start`, `rules.is_wait_exempt`).
 
+    `left_employee_insurance_on`: the day the person's employee insurance ended, where the register gives it.
+
     `trace` (explaining one person) records the rule that set the day; the cache is then not read.
 
     `cache` (a dict kept for one policy) memoises the answer by enrolment day and category for everyone who cannot
-    be a newborn case: a county has a few hundred enrolment days and a million people.
+    be a newborn case and has left no employee insurance: a county has a few hundred enrolment days and a million
+    people.
     """
     if trace is not None:
         newborn = birth_date is not None and birth_date >= enrolled_on - NEWBORN_HORIZON
@@ -239,7 +243,22 @@ def benefit_start_for(
         if exempt:
             note(trace, "exempt_category", category_id=category_id)
         return rules.benefit_start(
-            policy, paid_on=enrolled_on, birth_date=birth_date, newborn=newborn, exempt=exempt, trace=trace
+            policy,
+            paid_on=enrolled_on,
+            birth_date=birth_date,
+            newborn=newborn,
+            left_employee_insurance_on=left_employee_insurance_on,
+            exempt=exempt,
+            trace=trace,
+        )
+    if left_employee_insurance_on is not None:
+        return rules.benefit_start(
+            policy,
+            paid_on=enrolled_on,
+            birth_date=birth_date,
+            newborn=birth_date is not None and birth_date >= enrolled_on - NEWBORN_HORIZON,
+            left_employee_insurance_on=left_employee_insurance_on,
+            exempt=rules.is_wait_exempt(policy, category_id),
         )
     if cache is None:
         cache = _memo(policy).setdefault("benefit", {})
@@ -267,6 +286,7 @@ def outcome_for(
     paid: Paid = NO_PAYMENT,
     student: bool = False,
     birth_date: date | None = None,
+    left_employee_insurance_on: date | None = None,
     in_register: bool = True,
     invalid_id: bool = False,
     suspect_id: bool = False,
@@ -428,6 +448,7 @@ def outcome_for(
             enrolled_on=enrolled_on,
             category_id=category_id,
             birth_date=birth_date,
+            left_employee_insurance_on=left_employee_insurance_on,
             cache=benefit_cache,
             trace=trace,
         )

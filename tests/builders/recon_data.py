@@ -129,8 +129,9 @@ def payment(county: County, who: Person | str, amount: str, paid_on: date, *, ye
 
 def random_county(policy, *, seed: int, n: int = 150) -> list[str]:
     """A county of the policy's own categories: every tier and students, households, newborns, people without a
-    township, identities starting and ending across the year, payments early, late, short, twice and refunded
-    (a negative amount), roster-only people. Returns every ID number a run writes a result for."""
+    township, employee-insurance leavers, identities starting and ending across the year, payments early, late,
+    short, twice and refunded (a negative amount), roster-only people. Returns every ID number a run writes a
+    result for."""
     rng = random.Random(seed)
     c = policy.county
     y = policy.year
@@ -149,7 +150,8 @@ def random_county(policy, *, seed: int, n: int = 150) -> list[str]:
             household=f"H{i // 3}" if i % 2 else None,
             id_number=id_number(area=c.code, born=born.strftime("%Y%m%d")),
         )
-        Person.objects.filter(pk=p.pk).update(birth_date=born, is_student=i % 11 == 0)
+        left = date(y - 1, 11, 1) + timedelta(days=rng.randrange(0, 240)) if i % 13 == 0 else None
+        Person.objects.filter(pk=p.pk).update(birth_date=born, is_student=i % 11 == 0, left_employee_insurance_on=left)
         if i % 17 == 0:
             Person.objects.filter(pk=p.pk).update(township=None, village=None)
         numbers.append(p.id_number)

@@ -93,6 +93,11 @@ def test_the_person_page_shows_who_household_identities_payments_result_money_an
     explanation = body.split('id="explanation"')[1].split("</section>")[0]
     assert explanation.count("data-step=") >= 3  # the explanation engine's steps, each with its lines
     assert "低保对象" in explanation
+    assert 'data-field="employee-left"' not in body  # nothing said of employee insurance the register does not give
+    world.person.left_employee_insurance_on = datetime.date(2025, 11, 3)
+    world.person.save()
+    body = client_for(world, "bureau").get(person_url(world.person.pk)).content.decode()
+    assert '职工医保终止日期</dt><dd data-field="employee-left">2025-11-03</dd>' in body
 
 
 def test_a_department_user_sees_another_departments_winner_only_as_the_presenters_sentence(world):

@@ -175,3 +175,56 @@ def test_a_roster_with_an_end_date_column_still_clears_an_end_date_left_empty(tm
         datetime.date(2024, 2, 1),
     )
     assert open_identities(civil)[person_id(0)][2] is None
+
+
+def _left_on(ids) -> dict:
+    return dict(Person.objects.filter(id_number__in=ids).values_list("id_number", "left_employee_insurance_on"))
+
+
+def test_the_day_employee_insurance_ended_is_stored_kept_when_absent_and_a_bad_one_refuses_the_row(tmp_path, county):
+    header = ["身份证号码", "姓名", "职工医保终止日期（停保）"]
+    rows = [[person_id(0), "人员0", "2023年2月1日"], [person_id(1), "人员1", "20221101"], [person_id(2), "人员2", ""]]
+    job = import_file(kind=ImportKind.REGISTER, county=county, path=write_xlsx(tmp_path / "a.xlsx", [header, *rows]))
+    assert job.status == ImportStatus.COMMITTED, job.message
+    ids = [person_id(k) for k in range(3)]
+    assert _left_on(ids) == {ids[0]: datetime.date(2023, 2, 1), ids[1]: datetime.date(2022, 11, 1), ids[2]: None}
+    # A file without the column keeps the stored days, and counts nobody as changed for it.
+    job = import_file(
+        kind=ImportKind.REGISTER,
+        county=county,
+        path=write_csv(tmp_path / "b.csv", [["身份证号码", "姓名"], *[r[:2] for r in rows]]),
+    )
+    assert job.status == ImportStatus.COMMITTED and job.summary["result"]["unchanged"] == 3
+    assert _left_on(ids) == {ids[0]: datetime.date(2023, 2, 1), ids[1]: datetime.date(2022, 11, 1), ids[2]: None}
+    # A day that is no date refuses the row (the file whole), naming its line and column; nothing changes.
+    rows[2][2] = "二月份"
+    job = import_file(kind=ImportKind.REGISTER, county=county, path=write_xlsx(tmp_path / "c.xlsx", [header, *rows]))
+    assert job.status == ImportStatus.VALIDATED and job.rows_rejected == 1
+    assert [(r["line"], r["column"], r["value"]) for r in job.summary["bad_rows"]] == [
+        (4, "职工医保终止日期（停保）", "二月份")
+    ]
+    assert _left_on(ids) == {ids[0]: datetime.date(2023, 2, 1), ids[1]: datetime.date(2022, 11, 1), ids[2]: None}
+    # With the column, a changed day is a change, and an emptied one is cleared.
+    rows[0][2], rows[1][2], rows[2][2] = "2023-03-01", "", ""
+    job = import_file(kind=ImportKind.REGISTER, county=county, path=write_xlsx(tmp_path / "d.xlsx", [header, *rows]))
+    assert job.status == ImportStatus.COMMITTED and job.summary["result"]["changed"] == 2
+    assert _left_on(ids) == {ids[0]: datetime.date(2023, 3, 1), ids[1]: None, ids[2]: None}
+
+
+def test_the_register_template_carries_the_employee_insurance_column_and_reads_back(tmp_path, county):
+    import io
+
+    import openpyxl
+
+    from enrollment.files.templates import template_workbook
+
+    data, _name = template_workbook(kind="register")
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    header = [c.value for c in ws[1]]
+    assert header[-1] == "职工医保终止日期"
+    ws.append([person_id(7), "人员7", "红湾寺镇", "红湾村", "H9", "户主", "否", "2024-01-31"])
+    path = tmp_path / "filled.xlsx"
+    ws.parent.save(path)
+    job = import_file(kind=ImportKind.REGISTER, county=county, path=path)
+    assert job.status == ImportStatus.COMMITTED, job.message
+    assert _left_on([person_id(7)]) == {person_id(7): datetime.date(2024, 1, 31)}

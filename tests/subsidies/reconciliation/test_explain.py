@@ -337,3 +337,33 @@ def test_the_explanation_of_every_person_of_each_seed_county_equals_the_stored_r
     statuses = set(ReconciliationResult.objects.filter(county=policy.county).values_list("status", flat=True))
     # The dataset reaches every kind of outcome, not one.
     assert statuses >= {"enrolled", "not_enrolled", "proxy_enrolled", "underpaid"}, statuses
+
+
+def test_an_employee_insurance_leaver_within_three_months_from_the_next_day_and_later_after_six_months():
+    """朱集 (seed 002): "职工医保断保人员…3个月内" enrol outside the window from the day after payment; later, a
+    6-month wait from the payment. The day employee insurance ended comes from the register; without it the same
+    payment, after the window, gives no benefits this year."""
+    policy = d.zhuji_2023()
+    c = policy.county
+    within = d.person(c, name="甲", left_employee_insurance_on=date(2023, 2, 1))
+    late = d.person(c, name="乙", left_employee_insurance_on=date(2022, 11, 1))
+    unknown = d.person(c, name="丙")
+    for who in (within, late, unknown):
+        d.payment(c, who, "350", date(2023, 4, 10), year=2023)
+    run(policy, as_of=date(2023, 6, 30))
+    starts = dict(ReconciliationResult.objects.filter(county=c).values_list("name", "benefit_start"))
+    assert starts == {"甲": date(2023, 4, 11), "乙": date(2023, 10, 11), "丙": None}
+    e = explain(policy, within, as_of=date(2023, 6, 30))
+    assert any("2023年2月1日" in line and "职工医保" in line for line in text(e, "benefit_start")), e.steps
+    e = explain(policy, late, as_of=date(2023, 6, 30))
+    assert any("6 个月" in line or "6个月" in line for line in text(e, "benefit_start")), e.steps
+
+
+def test_a_xiaoyi_employee_insurance_leaver_within_90_days_is_covered_from_the_enrolment_day():
+    policy = d.xiaoyi_2024()
+    c = policy.county
+    leaver = d.person(c, name="甲", left_employee_insurance_on=date(2024, 3, 1))
+    d.payment(c, leaver, "380", date(2024, 5, 20), year=2024)
+    run(policy, as_of=date(2024, 6, 30))
+    assert ReconciliationResult.objects.get(county=c, id_number=leaver.id_number).benefit_start == date(2024, 5, 20)
+    explain(policy, leaver, as_of=date(2024, 6, 30))

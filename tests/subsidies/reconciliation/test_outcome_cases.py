@@ -602,3 +602,54 @@ def test_fuling_july_to_september_waits_90_days_unless_the_category_is_exempt(ca
     held = [rr.Held(category, None, date(2022, 1, 1))]
     o = rr.outcome_for(fuling, as_of=date(2023, 12, 1), identities=held, paid=paid((date(2023, 8, 10), "375"), tier=2))
     assert (o.status, o.enrolled_on, o.benefit_start) == (rr.ENROLLED, date(2023, 8, 10), start)
+
+
+# 朱集 (seed 002): a person leaving employee insurance enrols outside the window within 3 months, from the day after
+# payment; later, after a 6-month wait from the payment. Paid 2023-04-10, after the window (to 2023-02-28).
+@pytest.mark.parametrize(
+    ("left_on", "start"),
+    [
+        (date(2023, 2, 1), date(2023, 4, 11)),
+        (date(2023, 1, 10), date(2023, 4, 11)),  # exactly three months before the payment
+        (date(2023, 1, 9), date(2023, 10, 11)),  # a day more: the 6-month wait
+        (None, None),  # not known to have left employee insurance: no benefits this year
+    ],
+)
+@pytest.mark.parametrize("traced", [False, True])
+def test_the_benefit_start_of_an_employee_insurance_leaver(left_on, start, traced):
+    zhuji = seed_rules("341323")
+    trace = [] if traced else None
+    o = rr.outcome_for(
+        zhuji,
+        as_of=date(2023, 6, 30),
+        paid=paid((date(2023, 4, 10), "350")),
+        birth_date=date(1980, 5, 1),
+        left_employee_insurance_on=left_on,
+        trace=trace,
+    )
+    assert (o.status, o.enrolled_on, o.benefit_start) == (rr.ENROLLED, date(2023, 4, 10), start)
+
+
+def test_a_newborn_who_is_also_a_leaver_is_covered_from_birth():
+    zhuji = seed_rules("341323")
+    o = rr.outcome_for(
+        zhuji,
+        as_of=date(2023, 6, 30),
+        paid=paid((date(2023, 4, 10), "350")),
+        birth_date=date(2023, 3, 1),
+        left_employee_insurance_on=date(2023, 2, 1),
+    )
+    assert o.benefit_start == date(2023, 3, 1)
+
+
+def test_a_leaver_where_the_policy_has_no_leaver_rule_follows_the_mid_year_rules_of_their_category():
+    # 涪陵 (seed 003) names no employee-insurance rule: July–September, 90 days after payment, except low-income
+    # subsidised people (低保, category 2), covered from the payment.
+    fuling = seed_rules("500102")
+    args = {"as_of": date(2023, 9, 30), "left_employee_insurance_on": date(2023, 7, 1), "birth_date": date(1980, 5, 1)}
+    dibao = rr.outcome_for(
+        fuling, identities=[rr.Held(2, None, date(2022, 1, 1))], paid=paid((date(2023, 8, 10), "35")), **args
+    )
+    assert (dibao.status, dibao.subsidy, dibao.benefit_start) == (rr.ENROLLED, D("315"), date(2023, 8, 10))
+    alone = rr.outcome_for(fuling, paid=paid((date(2023, 8, 10), "350")), **args)
+    assert (alone.status, alone.benefit_start) == (rr.ENROLLED, date(2023, 11, 9))

@@ -65,6 +65,9 @@ def mixed_county(policy, n=120, seed=7):
         if i % 17 == 0:
             p.township = p.village = None
             p.save()
+        if i % 19 == 0:  # left employee insurance: never on the SQL path
+            p.left_employee_insurance_on = date(2023, 11, 1)
+            p.save()
         people.append(p)
         for _ in range(rng.choice([0, 0, 1, 1, 2])):
             since = date(2023, 1, 1) + timedelta(days=rng.randrange(0, 420))
