@@ -237,44 +237,27 @@ def benefit_start_for(
     be a newborn case and has left no employee insurance: a county has a few hundred enrolment days and a million
     people.
     """
-    if trace is not None:
-        newborn = birth_date is not None and birth_date >= enrolled_on - NEWBORN_HORIZON
-        exempt = rules.is_wait_exempt(policy, category_id)
-        if exempt:
-            note(trace, "exempt_category", category_id=category_id)
-        return rules.benefit_start(
-            policy,
-            paid_on=enrolled_on,
-            birth_date=birth_date,
-            newborn=newborn,
-            left_employee_insurance_on=left_employee_insurance_on,
-            exempt=exempt,
-            trace=trace,
-        )
-    if left_employee_insurance_on is not None:
-        return rules.benefit_start(
-            policy,
-            paid_on=enrolled_on,
-            birth_date=birth_date,
-            newborn=birth_date is not None and birth_date >= enrolled_on - NEWBORN_HORIZON,
-            left_employee_insurance_on=left_employee_insurance_on,
-            exempt=rules.is_wait_exempt(policy, category_id),
-        )
-    if cache is None:
-        cache = _memo(policy).setdefault("benefit", {})
-    if birth_date is None or birth_date < enrolled_on - NEWBORN_HORIZON:
+    newborn = birth_date is not None and birth_date >= enrolled_on - NEWBORN_HORIZON
+    if trace is None and not newborn and left_employee_insurance_on is None:
+        if cache is None:
+            cache = _memo(policy).setdefault("benefit", {})
         key = (enrolled_on, category_id)
         if key not in cache:
             cache[key] = rules.benefit_start(
                 policy, paid_on=enrolled_on, exempt=rules.is_wait_exempt(policy, category_id)
             )
         return cache[key]
+    exempt = rules.is_wait_exempt(policy, category_id)
+    if exempt:
+        note(trace, "exempt_category", category_id=category_id)
     return rules.benefit_start(
         policy,
         paid_on=enrolled_on,
         birth_date=birth_date,
-        newborn=birth_date is not None,
-        exempt=rules.is_wait_exempt(policy, category_id),
+        newborn=newborn,
+        left_employee_insurance_on=left_employee_insurance_on,
+        exempt=exempt,
+        trace=trace,
     )
 
 

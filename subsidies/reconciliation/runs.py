@@ -65,22 +65,17 @@ PART_PEOPLE = 150_000
 FULL_SHARE = 1 / 3
 
 
-def _marked(*, county_id: int, year: int) -> int:
-    return DirtyPerson.objects.filter(county_id=county_id, year__in=[year, DirtyPerson.ANY_YEAR]).count()
-
-
-def run_groups(*, county_id: int, year: int, full: bool, chunks: int | None = None) -> list[list[str]]:
-    """The parts of a run: `chunks` groups when given; a full run one per part key (township); an incremental run
-    one group per PART_PEOPLE people marked."""
-    if chunks or full:
-        return chunk_groups(county_id=county_id, chunks=chunks)
-    marked = _marked(county_id=county_id, year=year)
-    return chunk_groups(county_id=county_id, chunks=max(1, -(-marked // PART_PEOPLE)))
-
-
-def _mostly_marked(*, county_id: int, year: int) -> bool:
-    marked = _marked(county_id=county_id, year=year)
-    return marked >= PART_PEOPLE and marked >= FULL_SHARE * Person.objects.filter(county_id=county_id).count()
+def _parts_and_full(*, county_id: int, year: int, full: bool, chunks: int | None) -> tuple[int, bool]:
+    """How many parts a run takes, and whether it is a full one: `chunks` groups when given; a full run one part
+    per key (township); an incremental run one per PART_PEOPLE people marked, unless its marks cover FULL_SHARE
+    of the register (then a full run)."""
+    if not full:
+        marks = DirtyPerson.objects.filter(county_id=county_id, year__in=[year, DirtyPerson.ANY_YEAR])
+        marked = marks.count()
+        full = marked >= PART_PEOPLE and marked >= FULL_SHARE * Person.objects.filter(county_id=county_id).count()
+        if not full and not chunks:
+            chunks = max(1, -(-marked // PART_PEOPLE))
+    return len(chunk_groups(county_id=county_id, chunks=chunks)), full
 
 
 def run_start(
@@ -98,7 +93,7 @@ def run_start(
     # A whole-county mark makes the run a full one; it is taken at the end (`run_finish`) if not renewed meanwhile.
     marks = DirtyCounty.objects.filter(county_id=county_id, year__in=[year, DirtyPerson.ANY_YEAR])
     county_marks = {str(pk): generation for pk, generation in marks.values_list("pk", "generation")}
-    full = full or bool(county_marks) or _mostly_marked(county_id=county_id, year=year)
+    parts, full = _parts_and_full(county_id=county_id, year=year, full=full or bool(county_marks), chunks=chunks)
     return ReconciliationRun.objects.create(
         county_id=county_id,
         year=year,
@@ -106,7 +101,7 @@ def run_start(
         full=full,
         county_marks=county_marks,
         started_by=user if user is not None and user.is_authenticated else None,
-        chunks_total=len(run_groups(county_id=county_id, year=year, full=full, chunks=chunks)),
+        chunks_total=parts,
     )
 
 
